@@ -1,0 +1,139 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// The YAML documents of a schema repository, as written. Decoding is strict:
+// an unknown key is an error that names its line and column.
+
+// repoConfig is registry.yaml.
+type repoConfig struct {
+	Company  str `yaml:"company"`
+	Defaults struct {
+		Compatibility str `yaml:"compatibility"`
+		Level         str `yaml:"level"`
+	} `yaml:"defaults"`
+	Governance map[string]str `yaml:"governance"`
+}
+
+// serviceConfig is <namespace>/<service>/service.yaml.
+type serviceConfig struct {
+	Description str           `yaml:"description"`
+	Owner       str           `yaml:"owner"`
+	Contact     str           `yaml:"contact"`
+	Topics      []topicConfig `yaml:"topics"`
+	Produces    []str         `yaml:"produces"`
+	Consumes    []str         `yaml:"consumes"`
+}
+
+// topicConfig is one entry of a service's topics list.
+type topicConfig struct {
+	Name          str               `yaml:"name"`
+	Description   str               `yaml:"description"`
+	Value         str               `yaml:"value"`
+	Values        []str             `yaml:"values"`
+	Key           str               `yaml:"key"`
+	Compatibility str               `yaml:"compatibility"`
+	Level         str               `yaml:"level"`
+	Deprecated    *deprecatedConfig `yaml:"deprecated"`
+
+	at at // the entry's first key
+}
+
+type deprecatedConfig struct {
+	Since      str `yaml:"since"`
+	Sunset     str `yaml:"sunset"`
+	ReplacedBy str `yaml:"replaced_by"`
+
+	at at
+}
+
+// at is a line and column in a YAML file (1-based; zero when absent).
+type at struct{ Line, Column int }
+
+func (a at) in(file string) registry.Position {
+	return registry.Position{File: file, Line: a.Line, Column: a.Column}
+}
+
+func atNode(n ast.Node) at {
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil {
+		return at{}
+	}
+	return at{Line: tk.Position.Line, Column: tk.Position.Column}
+}
+
+// str is a scalar string that remembers where it was written.
+type str struct {
+	Value string
+	at    at
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (s *str) UnmarshalYAML(n ast.Node) error {
+	s.at = atNode(n)
+	switch v := n.(type) {
+	case *ast.StringNode:
+		s.Value = v.Value
+	case *ast.NullNode:
+		s.Value = ""
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.LiteralNode:
+		s.Value = v.(ast.ScalarNode).GetValue().(string)
+	default:
+		if sc, ok := n.(ast.ScalarNode); ok {
+			s.Value = fmt.Sprint(sc.GetValue())
+			return nil
+		}
+		return &yaml.SyntaxError{Message: "want a string, got " + n.Type().String(), Token: n.GetToken()}
+	}
+	return nil
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler, decoding strictly while
+// remembering where the entry starts.
+func (t *topicConfig) UnmarshalYAML(n ast.Node) error {
+	type plain topicConfig
+	if err := yaml.NodeToValue(n, (*plain)(t), yaml.Strict()); err != nil {
+		return err
+	}
+	t.at = atNode(n)
+	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
+		t.at = atNode(m.Values[0].Key)
+	}
+	return nil
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (d *deprecatedConfig) UnmarshalYAML(n ast.Node) error {
+	type plain deprecatedConfig
+	if err := yaml.NodeToValue(n, (*plain)(d), yaml.Strict()); err != nil {
+		return err
+	}
+	d.at = atNode(n)
+	return nil
+}
+
+// decodeYAML decodes data strictly into v, turning any error into a
+// diagnostic located in file.
+func decodeYAML(file string, data []byte, v any) *registry.Diagnostic {
+	err := yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+	if err == nil {
+		return nil
+	}
+	d := &registry.Diagnostic{Position: registry.Position{File: file}, Message: err.Error()}
+	var yerr yaml.Error
+	if errors.As(err, &yerr) {
+		d.Message = yerr.GetMessage()
+		if tk := yerr.GetToken(); tk != nil && tk.Position != nil {
+			d.Line, d.Column = tk.Position.Line, tk.Position.Column
+		}
+	}
+	return d
+}

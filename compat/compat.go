@@ -1,0 +1,295 @@
+// Package compat compiles a tree of Protobuf files and answers questions
+// about the result: which messages exist, what they document, what a topic's
+// schema references. It is pure: an fs.FS in, descriptors and diagnostics
+// out, no other I/O, so the server and `registry lint` run the same code.
+//
+// The compatibility rule engine will live here too.
+package compat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
+	"github.com/bufbuild/protocompile/reporter"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// Limits bound what an untrusted schema tree may cost to compile.
+type Limits struct {
+	MaxFileSize int64         // bytes per .proto file
+	MaxFiles    int           // .proto files in the tree
+	MaxDepth    int           // directory nesting below the root
+	Timeout     time.Duration // wall time for one compilation
+}
+
+// DefaultLimits are generous for real repositories and small enough that a
+// hostile pull request cannot exhaust the server.
+var DefaultLimits = Limits{
+	MaxFileSize: 1 << 20,
+	MaxFiles:    20_000,
+	MaxDepth:    32,
+	Timeout:     60 * time.Second,
+}
+
+// wellKnownPrefix holds the well-known types, always served from the
+// compiler's built-in copies so a repository cannot shadow them.
+const wellKnownPrefix = "google/protobuf/"
+
+// Schema is a compiled tree of .proto files.
+type Schema struct {
+	files  linker.Files
+	byPath map[string]linker.File
+	byName map[protoreflect.FullName]protoreflect.Descriptor // messages and enums, nested too
+}
+
+// Compile reads every .proto file under the root of fsys and compiles them
+// together. Imports resolve from the root of fsys and to the well-known
+// google/protobuf types; nothing else is reachable (no "..", no absolute
+// paths, no symlinks). Every problem is reported as an EINVALID *registry.Error
+// whose diagnostics carry file:line:col.
+func Compile(ctx context.Context, fsys fs.FS, limits Limits) (*Schema, error) {
+	sources, diags := readProtos(fsys, limits)
+	if len(diags) > 0 {
+		return nil, invalid(diags)
+	}
+	return CompileSources(ctx, sources, limits)
+}
+
+// CompileSources compiles the given files (path → content, paths relative to
+// the schema root). Compile reads them from an fs.FS; other sources, such as
+// a Git tree, call this directly.
+func CompileSources(ctx context.Context, sources map[string][]byte, limits Limits) (*Schema, error) {
+	if limits.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limits.Timeout)
+		defer cancel()
+	}
+	paths := make([]string, 0, len(sources))
+	for p := range sources {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+
+	var diags []registry.Diagnostic
+	rep := reporter.NewReporter(func(err reporter.ErrorWithPos) error {
+		diags = append(diags, diagnostic(err))
+		return nil // keep going: report every problem at once
+	}, nil)
+	compiler := protocompile.Compiler{
+		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources)}),
+		Reporter:       rep,
+		SourceInfoMode: protocompile.SourceInfoStandard,
+		MaxParallelism: 2,
+	}
+	files, err := compiler.Compile(ctx, paths...)
+	var ewp reporter.ErrorWithPos
+	switch {
+	case ctx.Err() != nil:
+		return nil, registry.Errorf(registry.EINVALID, "compile schemas: gave up after %s (limit)", limits.Timeout)
+	case err == nil && len(diags) == 0:
+	case errors.Is(err, reporter.ErrInvalidSource) || err == nil:
+		return nil, invalid(diags)
+	case errors.As(err, &ewp): // unresolvable imports end the compilation
+		return nil, invalid(append(diags, diagnostic(ewp)))
+	default:
+		return nil, invalid(append(diags, registry.Diagnostic{Message: err.Error()}))
+	}
+	s := &Schema{
+		files:  files,
+		byPath: make(map[string]linker.File, len(files)),
+		byName: map[protoreflect.FullName]protoreflect.Descriptor{},
+	}
+	for _, f := range files {
+		s.byPath[f.Path()] = f
+		s.index(f.Messages(), f.Enums())
+	}
+	return s, nil
+}
+
+// accessor serves imports from the in-memory tree only, with a clear
+// message for paths that try to leave it.
+func accessor(sources map[string][]byte) func(string) (io.ReadCloser, error) {
+	return func(name string) (io.ReadCloser, error) {
+		switch {
+		case strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || hasDotDot(name):
+			return nil, fmt.Errorf("import %q escapes the schema root: imports are relative to registry.yaml's directory", name)
+		case strings.HasPrefix(name, wellKnownPrefix):
+			return nil, fs.ErrNotExist // falls through to the built-in well-known types
+		}
+		data, ok := sources[name]
+		if !ok {
+			return nil, fmt.Errorf("import %q: no such file under the schema root: %w", name, fs.ErrNotExist)
+		}
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+}
+
+func hasDotDot(name string) bool {
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." || part == "." {
+			return true
+		}
+	}
+	return false
+}
+
+// readProtos walks fsys for .proto files, refusing symlinks and enforcing
+// the limits. Paths are slash-separated, relative to the root.
+func readProtos(fsys fs.FS, limits Limits) (map[string][]byte, []registry.Diagnostic) {
+	sources := map[string][]byte{}
+	var diags []registry.Diagnostic
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: err.Error()})
+			return nil
+		}
+		if d.IsDir() {
+			if limits.MaxDepth > 0 && p != "." && strings.Count(p, "/")+1 > limits.MaxDepth {
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("directory nested deeper than %d levels (limit)", limits.MaxDepth)})
+				return fs.SkipDir
+			}
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir // .git and other hidden directories
+			}
+			return nil
+		}
+		if path.Ext(p) != ".proto" {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: "not a regular file (symlinks are not followed)"})
+			return nil
+		}
+		if strings.HasPrefix(p, wellKnownPrefix) {
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: wellKnownPrefix + " is reserved for the well-known types"})
+			return nil
+		}
+		if limits.MaxFiles > 0 && len(sources) >= limits.MaxFiles {
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d .proto files (limit)", limits.MaxFiles)})
+			return fs.SkipAll
+		}
+		data, err := ReadFile(fsys, p, limits.MaxFileSize)
+		if err != nil {
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: err.Error()})
+			return nil
+		}
+		sources[p] = data
+		return nil
+	})
+	if err != nil {
+		diags = append(diags, registry.Diagnostic{Message: err.Error()})
+	}
+	return sources, diags
+}
+
+// ReadFile reads name from fsys, refusing files larger than max bytes
+// (max <= 0: no limit) without reading more than max+1 bytes of them.
+func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := io.Reader(f)
+	if max > 0 {
+		r = io.LimitReader(f, max+1)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && int64(len(data)) > max {
+		return nil, fmt.Errorf("file larger than %d bytes (limit)", max)
+	}
+	return data, nil
+}
+
+func diagnostic(err reporter.ErrorWithPos) registry.Diagnostic {
+	for { // the compiler nests positioned errors; the innermost is exact
+		var inner reporter.ErrorWithPos
+		if !errors.As(err.Unwrap(), &inner) {
+			break
+		}
+		err = inner
+	}
+	pos := err.GetPosition()
+	msg := err.Unwrap().Error()
+	return registry.Diagnostic{
+		Position: registry.Position{File: pos.Filename, Line: pos.Line, Column: pos.Col},
+		Message:  msg,
+	}
+}
+
+func invalid(diags []registry.Diagnostic) error {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Position, diags[j].Position
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	noun := "errors"
+	if len(diags) == 1 {
+		noun = "error"
+	}
+	return &registry.Error{
+		Code:        registry.EINVALID,
+		Message:     fmt.Sprintf("compile schemas: %d %s", len(diags), noun),
+		Diagnostics: diags,
+	}
+}
+
+// Files returns the compiled files, sorted by path.
+func (s *Schema) Files() []protoreflect.FileDescriptor {
+	out := make([]protoreflect.FileDescriptor, 0, len(s.files))
+	for _, f := range s.files {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path() < out[j].Path() })
+	return out
+}
+
+// File returns the compiled file at path, if the tree has it.
+func (s *Schema) File(path string) (protoreflect.FileDescriptor, bool) {
+	f, ok := s.byPath[path]
+	return f, ok
+}
+
+func (s *Schema) index(msgs protoreflect.MessageDescriptors, enums protoreflect.EnumDescriptors) {
+	for i := range enums.Len() {
+		s.byName[enums.Get(i).FullName()] = enums.Get(i)
+	}
+	for i := range msgs.Len() {
+		m := msgs.Get(i)
+		s.byName[m.FullName()] = m
+		s.index(m.Messages(), m.Enums())
+	}
+}
+
+// FindMessage returns the message with the given fully-qualified name,
+// defined in the tree (the well-known types are not indexed).
+func (s *Schema) FindMessage(name string) (protoreflect.MessageDescriptor, bool) {
+	m, ok := s.byName[protoreflect.FullName(name)].(protoreflect.MessageDescriptor)
+	return m, ok
+}
+
+// FindEnum returns the enum with the given fully-qualified name.
+func (s *Schema) FindEnum(name string) (protoreflect.EnumDescriptor, bool) {
+	e, ok := s.byName[protoreflect.FullName(name)].(protoreflect.EnumDescriptor)
+	return e, ok
+}

@@ -1,0 +1,14 @@
+module github.com/backbone-registry/backbone
+
+go 1.26
+
+require (
+	github.com/bufbuild/protocompile v0.14.1
+	github.com/goccy/go-yaml v1.19.2
+	google.golang.org/protobuf v1.36.11
+)
+
+require (
+	github.com/stretchr/testify v1.11.1 // indirect
+	golang.org/x/sync v0.8.0 // indirect
+)
