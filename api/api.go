@@ -1,0 +1,93 @@
+// Package api serves Backbone over HTTP with huma: the native API under
+// /v1, health probes and the OpenAPI document. It reads the catalog through
+// a small Source interface and never touches a store or Git itself.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/backbone-registry/backbone/catalog"
+)
+
+// Source hands out the catalog snapshot being served. Catalog returns nil
+// until a first snapshot is loaded. Implementations swap snapshots
+// atomically, so a request sees one consistent catalog.
+type Source interface {
+	Catalog() *catalog.Catalog
+}
+
+// Config configures the HTTP handler.
+type Config struct {
+	Version string       // shown in the OpenAPI document
+	Logger  *slog.Logger // nil: discard
+}
+
+// New returns the HTTP handler serving every route for src.
+func New(src Source, cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	api := humago.New(mux, HumaConfig(cfg.Version))
+	Register(api, src, cfg.logger())
+	mux.HandleFunc("GET /{$}", root)
+	return mux
+}
+
+func (c Config) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger
+}
+
+// HumaConfig is the huma configuration of Backbone's API: its OpenAPI
+// description, and JSON schemas out of the root paths the Confluent API uses.
+func HumaConfig(version string) huma.Config {
+	cfg := huma.DefaultConfig("Backbone schema registry", version)
+	cfg.Info.Description = "Git-native schema registry and contract governance for event-driven systems. " +
+		"The catalog is a projection of a Git repository of Protobuf schemas and service.yaml files; this API only reads it."
+	cfg.OpenAPIPath = "/openapi"
+	cfg.DocsPath = "/docs"
+	cfg.SchemasPath = "/openapi/schemas"
+	cfg.CreateHooks = nil // no $schema links in bodies: responses stay plain JSON
+	return cfg
+}
+
+// Register adds every operation to api. The OpenAPI document is complete
+// after Register, so `registry openapi` calls it without a Source.
+func Register(api huma.API, src Source, log *slog.Logger) {
+	h := &handlers{src: src, log: log}
+	h.registerHealth(api)
+	h.registerTopics(api)
+	h.registerServices(api)
+	h.registerRules(api)
+}
+
+type handlers struct {
+	src Source
+	log *slog.Logger
+}
+
+// catalog returns the snapshot being served, or a 503 problem when there is
+// none yet.
+func (h *handlers) catalog() (*catalog.Catalog, error) {
+	c := h.src.Catalog()
+	if c == nil {
+		return nil, huma.Error503ServiceUnavailable("no schema snapshot loaded yet")
+	}
+	return c, nil
+}
+
+// root answers Confluent clients, which probe GET / with their media type,
+// with an empty object, and sends people to the API docs.
+func root(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.Header.Get("Accept"), "schemaregistry") {
+		w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+		_, _ = w.Write([]byte("{}"))
+		return
+	}
+	http.Redirect(w, r, "/docs", http.StatusFound)
+}
