@@ -32,6 +32,7 @@ func main() {
 // environment (defaults < environment < flags).
 type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Serve the registry: the native API, health probes and API docs."`
+	Lint    LintCmd    `cmd:"" help:"Check a schema repository: compile errors and governance rules."`
 	Rules   RulesCmd   `cmd:"" help:"Print the rule catalogue."`
 	OpenAPI OpenAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI document of the HTTP API."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
@@ -69,6 +70,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return exitUsage
 	}
 	if err := kctx.Run(&env{ctx: ctx, stdout: stdout, stderr: stderr}); err != nil {
+		if errors.Is(err, errFindings) {
+			return exitError
+		}
 		fmt.Fprintln(stderr, "registry:", err)
 		if isUsage(err) {
 			return exitUsage

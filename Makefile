@@ -1,0 +1,32 @@
+# The few targets people use. The README's commands work without make too.
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Serve the bundled demo on :8081
+	go run ./cmd/registry serve
+
+.PHONY: test
+test: ## Run every test (what CI runs)
+	go test ./...
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+
+.PHONY: ci
+ci: ## Run the CI script locally
+	bash .ci/run
+
+.PHONY: fuzz
+fuzz: ## Fuzz the parsers for a while each (FUZZTIME=1m)
+	go test -run='^$$' -fuzz=FuzzLoadServiceYAML -fuzztime=$${FUZZTIME:-1m} ./catalog/
+	go test -run='^$$' -fuzz=FuzzParseTopicName -fuzztime=$${FUZZTIME:-1m} ./catalog/
+
+.PHONY: openapi
+openapi: ## Print the OpenAPI document
+	go run ./cmd/registry openapi
