@@ -35,7 +35,7 @@ const maxYAMLSize = 256 << 10
 
 // Options tune Load. The zero value is ready to use.
 type Options struct {
-	Limits compat.Limits     // zero: compat.DefaultLimits
+	Limits compat.Limits    // zero: compat.DefaultLimits
 	Now    func() time.Time // the clock for date rules; nil: time.Now
 }
 

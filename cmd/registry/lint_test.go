@@ -14,7 +14,7 @@ func TestLint(t *testing.T) {
 		"registry.yaml": "company: acme\n",
 		"retail/orders/service.yaml": "description: x\ntopics:\n  - name: events\n    value: acme.retail.orders.v1.E\n" +
 			"consumes: []\n",
-		"retail/orders/v1/e.proto": "syntax = \"proto3\";\npackage acme.retail.orders.v1;\n// E.\nmessage E {\n  // A.\n  string a = 1;\n}\n",
+		"retail/orders/v1/e.proto":  "syntax = \"proto3\";\npackage acme.retail.orders.v1;\n// E.\nmessage E {\n  // A.\n  string a = 1;\n}\n",
 		"retail/stock/service.yaml": "description: y\nconsumes: [acme.retail.orders.events]\n",
 	}
 	tests := []struct {
