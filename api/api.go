@@ -32,6 +32,9 @@ func New(src Source, cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, HumaConfig(cfg.Version))
 	Register(api, src, cfg.logger())
+	docs := docsHandler()
+	mux.Handle("GET /docs", docs)
+	mux.Handle("GET /docs/assets/", docs)
 	mux.HandleFunc("GET /{$}", root)
 	return mux
 }
@@ -50,7 +53,7 @@ func HumaConfig(version string) huma.Config {
 	cfg.Info.Description = "Git-native schema registry and contract governance for event-driven systems. " +
 		"The catalog is a projection of a Git repository of Protobuf schemas and service.yaml files; this API only reads it."
 	cfg.OpenAPIPath = "/openapi"
-	cfg.DocsPath = "/docs"
+	cfg.DocsPath = "" // served by docsHandler from vendored assets, not a CDN
 	cfg.SchemasPath = "/openapi/schemas"
 	cfg.CreateHooks = nil // no $schema links in bodies: responses stay plain JSON
 	return cfg

@@ -257,6 +257,20 @@ func TestReady(t *testing.T) {
 	}
 }
 
+// TestDocsAreSelfContained guards the offline promise: the docs page loads
+// nothing from another origin.
+func TestDocsAreSelfContained(t *testing.T) {
+	t.Parallel()
+	h := api.New(staticSource{loadFixture(t)}, api.Config{})
+	for _, path := range []string{"/docs", "/docs/assets/init.js"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if body := rec.Body.String(); rec.Code != 200 || strings.Contains(body, "http://") || strings.Contains(body, "https://") {
+			t.Errorf("%s: got %d, and it must not reference another origin:\n%s", path, rec.Code, body)
+		}
+	}
+}
+
 func TestHandlerRoutes(t *testing.T) {
 	t.Parallel()
 	h := api.New(staticSource{loadFixture(t)}, api.Config{Version: "test"})
@@ -266,7 +280,10 @@ func TestHandlerRoutes(t *testing.T) {
 		contains     string
 	}{
 		{"/openapi.json", "", 200, `"/v1/topics/{topic}"`},
-		{"/docs", "", 200, "<html"},
+		{"/docs", "", 200, "/docs/assets/swagger-ui/swagger-ui-bundle.js"},
+		{"/docs/assets/swagger-ui/swagger-ui-bundle.js", "", 200, "SwaggerUIBundle"},
+		{"/docs/assets/init.js", "", 200, "/openapi.json"},
+		{"/docs/assets/nope.js", "", 404, ""},
 		{"/", "application/vnd.schemaregistry.v1+json", 200, "{}"},
 		{"/", "text/html", http.StatusFound, ""},
 		{"/v1/topics", "", 200, "acme.retail.orders.events"},
