@@ -159,3 +159,30 @@ func (p Position) String() string {
 	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
 }
+
+// Backward reports whether the mode requires new schemas to read old data.
+func (c Compatibility) Backward() bool {
+	return c == CompatBackward || c == CompatBackwardTransitive || c == CompatFull || c == CompatFullTransitive
+}
+
+// Forward reports whether the mode requires old schemas to read new data.
+func (c Compatibility) Forward() bool {
+	return c == CompatForward || c == CompatForwardTransitive || c == CompatFull || c == CompatFullTransitive
+}
+
+// Transitive reports whether the mode holds against every earlier version,
+// not only the latest.
+func (c Compatibility) Transitive() bool { return strings.HasSuffix(string(c), "_TRANSITIVE") }
+
+// Includes reports whether level l checks everything level other checks:
+// FILE includes WIRE_JSON, which includes WIRE.
+func (l Level) Includes(other Level) bool { return l.rank() >= other.rank() }
+
+func (l Level) rank() int {
+	for i, v := range Levels {
+		if v == l {
+			return i
+		}
+	}
+	return -1
+}
