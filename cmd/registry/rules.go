@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/backbone-registry/backbone/catalog"
@@ -22,9 +23,18 @@ func (r *RulesCmd) Run(e *env) error {
 		return enc.Encode(map[string]any{"rules": rules})
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RULE\tCATEGORY\tDEFAULT\tPURPOSE")
+	fmt.Fprintln(w, "RULE\tCATEGORY\tDEFAULT\tLEVEL\tDIRECTIONS\tPURPOSE")
 	for _, rule := range rules {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", rule.ID, rule.Category, rule.Default, rule.Purpose)
+		level, dirs := "-", "-"
+		if rule.Level != "" {
+			level = string(rule.Level)
+			var ds []string
+			for _, d := range rule.Directions {
+				ds = append(ds, string(d))
+			}
+			dirs = strings.Join(ds, ",")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", rule.ID, rule.Category, rule.Default, level, dirs, rule.Purpose)
 	}
 	return w.Flush()
 }

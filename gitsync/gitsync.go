@@ -1,0 +1,201 @@
+// Package gitsync reads a schema repository's history with go-git: it
+// clones or opens the repository, fetches the followed branch, walks its
+// first-parent history and reads trees from Git objects (never a work tree,
+// never following symlinks). It knows nothing of HTTP, SQL or the catalog.
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// Config says which repository to follow and how to reach it.
+type Config struct {
+	// Source is a remote URL (https://…, ssh://…, git@host:path) or the path
+	// of a local Git repository.
+	Source string
+	Branch string // default "main"
+	// Dir is where a remote repository is cloned (bare). Unused for local
+	// repositories, which are read in place.
+	Dir string
+
+	// Credentials, never logged. Token is sent as HTTP basic auth password
+	// (user TokenUser, default "git"); SSHKey is a private key in PEM form.
+	Token         string
+	TokenUser     string
+	SSHKey        []byte
+	SSHPassphrase string
+	KnownHosts    string // known_hosts file for SSH; empty: the user's default
+
+	Log *slog.Logger
+}
+
+// Repo is a followed repository.
+type Repo struct {
+	cfg    Config
+	repo   *git.Repository
+	remote bool
+	auth   transport.AuthMethod
+	log    *slog.Logger
+}
+
+// IsRemote reports whether source names a remote repository rather than a
+// local path.
+func IsRemote(source string) bool {
+	if strings.Contains(source, "://") {
+		return true
+	}
+	// scp-like: git@github.com:acme/schemas.git
+	at, colon := strings.Index(source, "@"), strings.Index(source, ":")
+	return at > 0 && colon > at && !strings.Contains(source[:colon], "/")
+}
+
+// Open clones a remote repository into cfg.Dir (or opens the clone made
+// earlier), or opens a local repository in place.
+func Open(ctx context.Context, cfg Config) (*Repo, error) {
+	if cfg.Branch == "" {
+		cfg.Branch = "main"
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Repo{cfg: cfg, remote: IsRemote(cfg.Source), log: log}
+	if !r.remote {
+		repo, err := git.PlainOpenWithOptions(cfg.Source, &git.PlainOpenOptions{DetectDotGit: false})
+		if err != nil {
+			return nil, registry.Errorf(registry.EINVALID, "open repository %s: %v", cfg.Source, err)
+		}
+		r.repo = repo
+		return r, nil
+	}
+	auth, err := authMethod(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.auth = auth
+	if cfg.Dir == "" {
+		return nil, registry.Errorf(registry.EINVALID, "a remote repository needs a directory to clone into")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "HEAD")); err == nil {
+		repo, err := git.PlainOpen(cfg.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("open clone %s: %w", cfg.Dir, err)
+		}
+		r.repo = repo
+		return r, nil
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create clone directory: %w", err)
+	}
+	log.Info("cloning schema repository", slog.String("source", Redact(cfg.Source)), slog.String("branch", cfg.Branch))
+	repo, err := git.PlainCloneContext(ctx, cfg.Dir, true, &git.CloneOptions{
+		URL:           cfg.Source,
+		Auth:          auth,
+		ReferenceName: plumbing.NewBranchReferenceName(cfg.Branch),
+		SingleBranch:  true,
+		Tags:          git.NoTags,
+	})
+	if err != nil {
+		_ = os.RemoveAll(cfg.Dir) // a half clone would be mistaken for a good one
+		return nil, registry.Errorf(registry.EUNAVAILABLE, "clone %s: %s", Redact(cfg.Source), redactErr(err, cfg))
+	}
+	r.repo = repo
+	return r, nil
+}
+
+// Fetch brings the followed branch up to date (remote repositories only;
+// a local repository is always current) and returns its head commit.
+func (r *Repo) Fetch(ctx context.Context) (string, error) {
+	if r.remote {
+		ref := plumbing.NewBranchReferenceName(r.cfg.Branch)
+		err := r.repo.FetchContext(ctx, &git.FetchOptions{
+			RemoteName: "origin",
+			RefSpecs:   []config.RefSpec{config.RefSpec("+" + ref.String() + ":" + ref.String())},
+			Auth:       r.auth,
+			Tags:       git.NoTags,
+			Force:      true,
+		})
+		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+			return "", registry.Errorf(registry.EUNAVAILABLE, "fetch %s: %s", Redact(r.cfg.Source), redactErr(err, r.cfg))
+		}
+	}
+	return r.Head()
+}
+
+// Head returns the commit the followed branch points at.
+func (r *Repo) Head() (string, error) {
+	ref, err := r.repo.Reference(plumbing.NewBranchReferenceName(r.cfg.Branch), true)
+	if err != nil {
+		return "", registry.Errorf(registry.ENOTFOUND, "branch %s: %v", r.cfg.Branch, err)
+	}
+	return ref.Hash().String(), nil
+}
+
+func authMethod(cfg Config) (transport.AuthMethod, error) {
+	switch {
+	case cfg.Token != "":
+		user := cfg.TokenUser
+		if user == "" {
+			user = "git"
+		}
+		return &githttp.BasicAuth{Username: user, Password: cfg.Token}, nil
+	case len(cfg.SSHKey) > 0:
+		keys, err := gitssh.NewPublicKeys("git", cfg.SSHKey, cfg.SSHPassphrase)
+		if err != nil {
+			return nil, registry.Errorf(registry.EINVALID, "ssh key: %v", err)
+		}
+		if cfg.KnownHosts != "" {
+			cb, err := gitssh.NewKnownHostsCallback(cfg.KnownHosts)
+			if err != nil {
+				return nil, registry.Errorf(registry.EINVALID, "known hosts %s: %v", cfg.KnownHosts, err)
+			}
+			keys.HostKeyCallback = cb
+		}
+		return keys, nil
+	}
+	return nil, nil
+}
+
+// Redact removes credentials from a repository URL, for logs and the API.
+func Redact(source string) string {
+	u, err := url.Parse(source)
+	if err != nil || u.User == nil {
+		return source
+	}
+	if _, hasPassword := u.User.Password(); hasPassword {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// redactErr renders err with every credential removed.
+func redactErr(err error, cfg Config) string {
+	msg := err.Error()
+	for _, secret := range []string{cfg.Token, cfg.SSHPassphrase} {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "REDACTED")
+		}
+	}
+	if u, perr := url.Parse(cfg.Source); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "REDACTED")
+		}
+	}
+	return msg
+}

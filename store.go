@@ -1,0 +1,140 @@
+package registry
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps what must survive restarts, crashes, failovers and
+// force-pushes: global schema IDs, topic versions, rejected commits and how
+// far the sync got. Reads are served from an in-memory snapshot; the store
+// is for durability and for sharing between replicas.
+//
+// Two implementations pass the same conformance suite (storetest): the
+// embedded default (sqlite) and PostgreSQL (postgres).
+type Store interface {
+	// Apply writes one sync step in one transaction: either all of it is
+	// stored or none of it. Schemas get their global IDs here: a content
+	// already stored keeps its ID, new content gets the next unused one, and
+	// no ID is ever reused. Apply returns every schema's ID by hash.
+	//
+	// Apply returns ECONFLICT, storing nothing, when the stored sync state's
+	// commit is not step.After: another writer got there first.
+	Apply(ctx context.Context, step SyncStep) (map[string]int64, error)
+
+	// State returns how far the sync got; the zero SyncState before the first.
+	State(ctx context.Context) (SyncState, error)
+
+	// Tree returns the repository files at the served commit (path → content),
+	// so a restart serves its last snapshot without reading Git. It returns
+	// ENOTFOUND before the first sync.
+	Tree(ctx context.Context) (map[string][]byte, error)
+
+	// Schema returns the schema with a global ID; ENOTFOUND if none.
+	Schema(ctx context.Context, id int64) (*Schema, error)
+
+	// Schemas returns every stored schema, by ascending ID.
+	Schemas(ctx context.Context) ([]Schema, error)
+
+	// Versions returns every topic version, by topic then version.
+	Versions(ctx context.Context) ([]TopicVersion, error)
+
+	// Rejections returns the most recent rejected commits first, at most limit.
+	Rejections(ctx context.Context, limit int) ([]Rejection, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Leaser elects the one replica that syncs. Followers serve reads and wait
+// for Changes.
+type Leaser interface {
+	// TryLead takes the sync lease if it is free and reports whether it did.
+	// The lease holds until ctx ends, Resign is called, or the process dies.
+	TryLead(ctx context.Context) (bool, error)
+	// Resign gives the lease up.
+	Resign(ctx context.Context) error
+	// Changes delivers a value after each Apply by any replica, until ctx ends.
+	Changes(ctx context.Context) (<-chan struct{}, error)
+}
+
+// SyncStep is what one sync step writes.
+type SyncStep struct {
+	After      string            // the sync state's commit this step follows ("" for the first)
+	State      SyncState         // the new sync state
+	Tree       map[string][]byte // the repository files at State.Commit; nil: unchanged
+	Schemas    []SchemaContent   // contents referenced by Versions, new or not
+	Versions   []TopicVersion    // new versions; their subjects name schemas by hash
+	Rejections []Rejection       // commits that broke a topic's compatibility
+	Orphaned   []string          // commit SHAs no longer on the branch: their versions are marked
+}
+
+// SyncState is how far the sync got.
+type SyncState struct {
+	Source   string    `json:"source"` // where the repository comes from, credentials redacted
+	Branch   string    `json:"branch"`
+	Commit   string    `json:"commit"`    // the last commit processed
+	SyncedAt time.Time `json:"synced_at"` // when it was processed
+}
+
+// SchemaContent is what a global schema ID names: one .proto file as in Git
+// with its references (its imports), as the Confluent API serves it.
+type SchemaContent struct {
+	Hash       string            `json:"hash"`   // identity: SHA-256 over the format, text and references
+	Format     string            `json:"format"` // "PROTOBUF"
+	Path       string            `json:"path"`   // the file's path under the schema root
+	Text       string            `json:"text"`
+	References []SchemaReference `json:"references"`
+}
+
+// SchemaReference is an import of a schema, as a Confluent reference.
+type SchemaReference struct {
+	Name    string `json:"name"`    // the import path
+	Subject string `json:"subject"` // the subject serving it (the import path)
+	Version int    `json:"version"`
+	Hash    string `json:"hash"` // the referenced content
+}
+
+// Schema is stored content with its global ID.
+type Schema struct {
+	ID int64 `json:"id"`
+	SchemaContent
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TopicVersion is one version of a topic's contract.
+type TopicVersion struct {
+	Topic       string          `json:"topic"`
+	Version     int             `json:"version"`     // 1, 2, 3… per topic
+	Fingerprint string          `json:"fingerprint"` // canonical fingerprint of the contract
+	Subjects    []SubjectSchema `json:"subjects"`    // the schema of each subject at this version
+	Commit      Commit          `json:"commit"`
+	Orphaned    bool            `json:"orphaned,omitempty"` // its commit vanished from the branch
+	CreatedAt   time.Time       `json:"created_at"`
+}
+
+// SubjectSchema names the schema a subject has at a topic version.
+type SubjectSchema struct {
+	Subject  string `json:"subject"` // e.g. acme.retail.orders.events-value
+	Hash     string `json:"hash"`
+	SchemaID int64  `json:"schema_id"` // filled by the store
+}
+
+// Commit identifies a Git commit and who made it.
+type Commit struct {
+	SHA     string    `json:"sha"`
+	Author  string    `json:"author"`
+	Email   string    `json:"email,omitempty"`
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+}
+
+// Rejection is a commit whose change broke a topic's compatibility: it did
+// not become a version, and the topic kept serving its last good one.
+type Rejection struct {
+	ID        int64     `json:"id"`
+	Topic     string    `json:"topic"`
+	Commit    Commit    `json:"commit"`
+	Findings  []Finding `json:"findings"`
+	CreatedAt time.Time `json:"created_at"`
+}
