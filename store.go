@@ -105,17 +105,22 @@ type Schema struct {
 // TopicVersion is one version of a topic's contract.
 type TopicVersion struct {
 	Topic       string          `json:"topic"`
-	Version     int             `json:"version"`     // 1, 2, 3… per topic
-	Fingerprint string          `json:"fingerprint"` // canonical fingerprint of the contract
-	Subjects    []SubjectSchema `json:"subjects"`    // the schema of each subject at this version
+	Version     int             `json:"version"`       // 1, 2, 3… per topic
+	Fingerprint string          `json:"fingerprint"`   // canonical fingerprint of the contract
+	Key         string          `json:"key,omitempty"` // a scalar key type; message keys are a subject
+	Subjects    []SubjectSchema `json:"subjects"`      // the schema of each subject at this version
 	Commit      Commit          `json:"commit"`
 	Orphaned    bool            `json:"orphaned,omitempty"` // its commit vanished from the branch
 	CreatedAt   time.Time       `json:"created_at"`
 }
 
-// SubjectSchema names the schema a subject has at a topic version.
+// SubjectSchema names the schema a subject has at a topic version. Every
+// subject a topic version needs is listed: its own (<topic>-value, -key…)
+// and those of the files they import (subject = the import path).
 type SubjectSchema struct {
-	Subject  string `json:"subject"` // e.g. acme.retail.orders.events-value
+	Subject  string `json:"subject"`           // e.g. acme.retail.orders.events-value
+	Version  int    `json:"version"`           // the subject's own version number (1, 2, 3…)
+	Message  string `json:"message,omitempty"` // the root message, for a topic's own subjects
 	Hash     string `json:"hash"`
 	SchemaID int64  `json:"schema_id"` // filled by the store
 }

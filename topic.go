@@ -32,7 +32,8 @@ type Topic struct {
 	Producers     []string      `json:"producers"` // service names, sorted
 	Consumers     []string      `json:"consumers"` // service names, sorted
 	Deprecated    *Deprecation  `json:"deprecated,omitempty"`
-	Position      Position      `json:"position"` // where service.yaml declares it
+	Except        []string      `json:"except,omitempty"` // compatibility rules this topic opts out of
+	Position      Position      `json:"position"`         // where service.yaml declares it
 }
 
 // MessageRef names the type carried as a topic's key or value: a

@@ -31,7 +31,20 @@ type Catalog struct {
 	decls    []*serviceDecl // as written, for rules and positions
 	schema   *compat.Schema
 	findings []registry.Finding
+	files    map[string][]byte // the repository content it was built from
+	history  *History          // versions and sync state; nil for a plain directory
 }
+
+// withHistory returns a copy of c serving history h.
+func (c *Catalog) withHistory(h *History) *Catalog {
+	cp := *c
+	cp.history = h
+	return &cp
+}
+
+// History returns what the sync recorded, or nil when the catalog comes
+// from a plain directory.
+func (c *Catalog) History() *History { return c.history }
 
 // serviceDecl is a service as its service.yaml declares it, with positions.
 type serviceDecl struct {
@@ -63,6 +76,10 @@ func (c *Catalog) Company() string { return c.company }
 
 // LoadedAt returns when the catalog was built.
 func (c *Catalog) LoadedAt() time.Time { return c.loadedAt }
+
+// Files returns the repository files the catalog was built from (path
+// relative to the schema root → content). Callers must not change them.
+func (c *Catalog) Files() map[string][]byte { return c.files }
 
 // Schema returns the compiled Protobuf files.
 func (c *Catalog) Schema() *compat.Schema { return c.schema }

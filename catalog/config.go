@@ -43,6 +43,7 @@ type topicConfig struct {
 	Compatibility str               `yaml:"compatibility"`
 	Level         str               `yaml:"level"`
 	Deprecated    *deprecatedConfig `yaml:"deprecated"`
+	Except        []str             `yaml:"except"`
 
 	at at // the entry's first key
 }
@@ -84,8 +85,10 @@ func (s *str) UnmarshalYAML(n ast.Node) error {
 		s.Value = v.Value
 	case *ast.NullNode:
 		s.Value = ""
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.LiteralNode:
-		s.Value = v.(ast.ScalarNode).GetValue().(string)
+	case *ast.LiteralNode: // | and > blocks: the decoded text, not the YAML source
+		s.Value = v.Value.Value
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
+		s.Value = v.GetToken().Value // as written: 1.10 stays 1.10, 0x1F stays 0x1F
 	default:
 		if sc, ok := n.(ast.ScalarNode); ok {
 			s.Value = fmt.Sprint(sc.GetValue())
@@ -116,18 +119,29 @@ func (d *deprecatedConfig) UnmarshalYAML(n ast.Node) error {
 	if err := yaml.NodeToValue(n, (*plain)(d), yaml.Strict()); err != nil {
 		return err
 	}
-	d.at = atNode(n)
+	d.at = atNode(n) // a flow mapping's {
+	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+		d.at = atNode(m.Values[0].Key) // a block mapping's token is its first colon
+	}
 	return nil
 }
 
 // decodeYAML decodes data strictly into v, turning any error into a
 // diagnostic located in file.
-func decodeYAML(file string, data []byte, v any) *registry.Diagnostic {
+func decodeYAML(file string, data []byte, v any) (d *registry.Diagnostic) {
+	defer func() {
+		// go-yaml v1.19.2 panics on some malformed input, e.g. a tag on a
+		// list ("topics: !!seq", goccy/go-yaml#735). The content is
+		// untrusted: report it, never crash.
+		if r := recover(); r != nil {
+			d = &registry.Diagnostic{Position: registry.Position{File: file}, Message: "malformed YAML that the parser cannot read"}
+		}
+	}()
 	err := yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 	if err == nil {
 		return nil
 	}
-	d := &registry.Diagnostic{Position: registry.Position{File: file}, Message: err.Error()}
+	d = &registry.Diagnostic{Position: registry.Position{File: file}, Message: err.Error()}
 	var yerr yaml.Error
 	if errors.As(err, &yerr) {
 		d.Message = yerr.GetMessage()

@@ -48,23 +48,51 @@ type Options struct {
 // by Findings; deciding whether findings at error severity block serving is
 // the caller's business.
 func Load(ctx context.Context, fsys fs.FS, opts Options) (*Catalog, error) {
-	if opts.Limits == (compat.Limits{}) {
-		opts.Limits = compat.DefaultLimits
+	opts = opts.withDefaults()
+	files, diags := compat.ReadTree(fsys, opts.Limits, IsRepositoryFile)
+	if len(diags) > 0 {
+		l := &loader{diags: diags}
+		return nil, l.invalid()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	return LoadFiles(ctx, files, opts)
+}
+
+// IsRepositoryFile reports whether a file belongs to the schema repository's
+// content: registry.yaml, service.yaml files and .proto files. Everything
+// else (READMEs, CI files) is ignored.
+func IsRepositoryFile(name string) bool {
+	base := path.Base(name)
+	return name == RepoFile || base == ServiceFile || path.Ext(name) == ".proto"
+}
+
+func (o Options) withDefaults() Options {
+	if o.Limits == (compat.Limits{}) {
+		o.Limits = compat.DefaultLimits
 	}
-	l := &loader{fsys: fsys, opts: opts, c: &Catalog{
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// LoadFiles builds a catalog from repository files already in memory
+// (path relative to the schema root → content), as read from a directory
+// by Load or from a Git tree by a sync. It reports problems as Load does.
+// The catalog keeps files; callers must not change them afterwards.
+func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Catalog, error) {
+	opts = opts.withDefaults()
+	l := &loader{files: files, opts: opts, c: &Catalog{
 		byName:   map[string]*registry.Topic{},
 		bySvc:    map[string]*registry.Service{},
 		loadedAt: opts.Now(),
+		files:    files,
 	}}
 	l.readRepoConfig()
 	if len(l.diags) > 0 {
 		return nil, l.invalid()
 	}
 	l.readServices()
-	schema, err := compat.Compile(ctx, fsys, opts.Limits)
+	schema, err := compat.CompileSources(ctx, files, opts.Limits)
 	if err != nil {
 		if d := registry.ErrorDiagnostics(err); len(d) > 0 {
 			l.diags = append(l.diags, d...)
@@ -82,7 +110,7 @@ func Load(ctx context.Context, fsys fs.FS, opts Options) (*Catalog, error) {
 }
 
 type loader struct {
-	fsys  fs.FS
+	files map[string][]byte
 	opts  Options
 	c     *Catalog
 	diags []registry.Diagnostic
@@ -107,11 +135,18 @@ func (l *loader) invalid() error {
 	}
 }
 
-// readYAML reads and strictly decodes one YAML file into v.
+// readYAML strictly decodes one YAML file into v.
 func (l *loader) readYAML(name string, v any) bool {
-	data, err := compat.ReadFile(l.fsys, name, maxYAMLSize)
-	if err != nil {
-		l.fail(registry.Position{File: name}, "%s", describeReadError(err))
+	data, ok := l.files[name]
+	switch {
+	case !ok && name == RepoFile:
+		l.fail(registry.Position{File: name}, "not found: the schema root must contain %s", RepoFile)
+		return false
+	case !ok:
+		l.fail(registry.Position{File: name}, "not found")
+		return false
+	case len(data) > maxYAMLSize:
+		l.fail(registry.Position{File: name}, "file larger than %d bytes (limit)", maxYAMLSize)
 		return false
 	}
 	if d := decodeYAML(name, data, v); d != nil {
@@ -119,16 +154,6 @@ func (l *loader) readYAML(name string, v any) bool {
 		return false
 	}
 	return true
-}
-
-func describeReadError(err error) string {
-	if pe, ok := err.(*fs.PathError); ok {
-		err = pe.Err
-	}
-	if err == fs.ErrNotExist {
-		return "not found: the schema root must contain " + RepoFile
-	}
-	return err.Error()
 }
 
 func (l *loader) readRepoConfig() {
@@ -192,27 +217,12 @@ func (l *loader) level(file string, s str, def registry.Level) registry.Level {
 // <namespace>/<service>/service.yaml.
 func (l *loader) readServices() {
 	var files []string
-	err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			l.fail(registry.Position{File: p}, "%v", err)
-			return nil
-		case d.IsDir() && p != "." && strings.HasPrefix(d.Name(), "."):
-			return fs.SkipDir
-		case d.IsDir() && l.opts.Limits.MaxDepth > 0 && strings.Count(p, "/")+1 > l.opts.Limits.MaxDepth:
-			return fs.SkipDir // compat reports the depth
-		case d.Name() != ServiceFile || d.IsDir():
-			return nil
-		case !d.Type().IsRegular():
-			l.fail(registry.Position{File: p}, "not a regular file (symlinks are not followed)")
-			return nil
+	for name := range l.files {
+		if path.Base(name) == ServiceFile {
+			files = append(files, name)
 		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
-		l.fail(registry.Position{}, "walk schema root: %v", err)
 	}
+	slices.Sort(files)
 	for _, f := range files {
 		l.readService(f)
 	}
@@ -306,6 +316,13 @@ func (l *loader) readTopic(svc *registry.Service, file string, tc topicConfig) *
 	if tc.Key.Value != "" {
 		td.key = &nameRef{tc.Key.Value, tc.Key.at.in(file)}
 		t.Key = &registry.MessageRef{Name: tc.Key.Value, Scalar: isScalar(tc.Key.Value)}
+	}
+	for _, e := range tc.Except {
+		if !slices.ContainsFunc(compat.Rules(), func(r registry.Rule) bool { return r.ID == e.Value }) {
+			l.fail(e.at.in(file), "except: unknown compatibility rule %q (see `registry rules`)", e.Value)
+			continue
+		}
+		t.Except = append(t.Except, e.Value)
 	}
 	if d := tc.Deprecated; d != nil {
 		td.deprecation = d.at.in(file)

@@ -60,7 +60,7 @@ type Schema struct {
 // paths, no symlinks). Every problem is reported as an EINVALID *registry.Error
 // whose diagnostics carry file:line:col.
 func Compile(ctx context.Context, fsys fs.FS, limits Limits) (*Schema, error) {
-	sources, diags := readProtos(fsys, limits)
+	sources, diags := ReadTree(fsys, limits, nil)
 	if len(diags) > 0 {
 		return nil, invalid(diags)
 	}
@@ -78,7 +78,9 @@ func CompileSources(ctx context.Context, sources map[string][]byte, limits Limit
 	}
 	paths := make([]string, 0, len(sources))
 	for p := range sources {
-		paths = append(paths, p)
+		if path.Ext(p) == ".proto" {
+			paths = append(paths, p)
+		}
 	}
 	sort.Strings(paths)
 
@@ -145,9 +147,11 @@ func hasDotDot(name string) bool {
 	return false
 }
 
-// readProtos walks fsys for .proto files, refusing symlinks and enforcing
-// the limits. Paths are slash-separated, relative to the root.
-func readProtos(fsys fs.FS, limits Limits) (map[string][]byte, []registry.Diagnostic) {
+// ReadTree reads the .proto files under the root of fsys, and the other
+// files want accepts (nil: none), into memory, refusing symlinks and
+// enforcing the limits. Paths are slash-separated, relative to the root;
+// hidden directories (.git) are skipped. Every problem is a diagnostic.
+func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[string][]byte, []registry.Diagnostic) {
 	sources := map[string][]byte{}
 	var diags []registry.Diagnostic
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -165,19 +169,19 @@ func readProtos(fsys fs.FS, limits Limits) (map[string][]byte, []registry.Diagno
 			}
 			return nil
 		}
-		if path.Ext(p) != ".proto" {
+		if path.Ext(p) != ".proto" && (want == nil || !want(p)) {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: "not a regular file (symlinks are not followed)"})
 			return nil
 		}
-		if strings.HasPrefix(p, wellKnownPrefix) {
+		if strings.HasPrefix(p, wellKnownPrefix) && path.Ext(p) == ".proto" {
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: wellKnownPrefix + " is reserved for the well-known types"})
 			return nil
 		}
 		if limits.MaxFiles > 0 && len(sources) >= limits.MaxFiles {
-			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d .proto files (limit)", limits.MaxFiles)})
+			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d files (limit)", limits.MaxFiles)})
 			return fs.SkipAll
 		}
 		data, err := ReadFile(fsys, p, limits.MaxFileSize)

@@ -173,3 +173,28 @@ func short(sha string) string {
 	}
 	return sha
 }
+
+// Files is a Repo reading one schema root with fixed options: the shape the
+// catalog's sync expects of its source.
+type Files struct {
+	Repo *Repo
+	Opts TreeOptions
+}
+
+// Fetch brings the branch up to date and returns its head.
+func (f Files) Fetch(ctx context.Context) (string, error) { return f.Repo.Fetch(ctx) }
+
+// Since returns first-parent history after since, oldest first (see Repo.Since).
+func (f Files) Since(ctx context.Context, head, since string, limit int) ([]registry.Commit, bool, error) {
+	return f.Repo.Since(ctx, head, since, limit)
+}
+
+// Tree reads the schema root at a commit.
+func (f Files) Tree(ctx context.Context, sha string) (map[string][]byte, error) {
+	return f.Repo.Tree(ctx, sha, f.Opts)
+}
+
+// Update turns the tree at from into the tree at to (see Repo.Update).
+func (f Files) Update(ctx context.Context, prev map[string][]byte, from, to string) (map[string][]byte, []string, error) {
+	return f.Repo.Update(ctx, prev, from, to, f.Opts)
+}

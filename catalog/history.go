@@ -1,0 +1,172 @@
+package catalog
+
+import (
+	"slices"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// maxRejections is how many recent rejected commits a History keeps.
+const maxRejections = 100
+
+// History is what the sync has recorded: topic versions, the schemas they
+// name, rejected commits and the sync state. It is immutable: each sync
+// step makes a new one, so snapshots can share it.
+type History struct {
+	state      registry.SyncState
+	versions   map[string][]registry.TopicVersion // by topic, ascending version
+	schemas    map[int64]*registry.Schema
+	byHash     map[string]*registry.Schema
+	subjects   map[string][]registry.SubjectSchema // by subject, ascending version, one entry per version
+	rejections []registry.Rejection                // newest first
+}
+
+// NewHistory indexes what a store holds.
+func NewHistory(state registry.SyncState, versions []registry.TopicVersion, schemas []registry.Schema, rejections []registry.Rejection) *History {
+	h := &History{
+		state:    state,
+		versions: map[string][]registry.TopicVersion{},
+		schemas:  make(map[int64]*registry.Schema, len(schemas)),
+		byHash:   make(map[string]*registry.Schema, len(schemas)),
+		subjects: map[string][]registry.SubjectSchema{},
+	}
+	for i := range schemas {
+		s := &schemas[i]
+		h.schemas[s.ID], h.byHash[s.Hash] = s, s
+	}
+	for _, v := range versions {
+		h.addVersion(v)
+	}
+	h.rejections = slices.Clone(rejections)
+	if len(h.rejections) > maxRejections {
+		h.rejections = h.rejections[:maxRejections]
+	}
+	return h
+}
+
+// addVersion appends v; Clip makes every append copy, so histories that
+// share slices never see each other's additions.
+func (h *History) addVersion(v registry.TopicVersion) {
+	h.versions[v.Topic] = append(slices.Clip(h.versions[v.Topic]), v)
+	for _, s := range v.Subjects {
+		list := h.subjects[s.Subject]
+		if !slices.ContainsFunc(list, func(e registry.SubjectSchema) bool { return e.Version == s.Version }) {
+			h.subjects[s.Subject] = append(slices.Clip(list), s)
+		}
+	}
+}
+
+// next returns a copy of h with a step's outcome applied: ids maps the
+// step's schema hashes to their global IDs.
+func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
+	n := &History{
+		state:    step.State,
+		versions: make(map[string][]registry.TopicVersion, len(h.versions)),
+		schemas:  make(map[int64]*registry.Schema, len(h.schemas)+len(step.Schemas)),
+		byHash:   make(map[string]*registry.Schema, len(h.byHash)+len(step.Schemas)),
+		subjects: make(map[string][]registry.SubjectSchema, len(h.subjects)),
+	}
+	for k, v := range h.versions {
+		n.versions[k] = v
+	}
+	for k, v := range h.subjects {
+		n.subjects[k] = v
+	}
+	for k, v := range h.schemas {
+		n.schemas[k] = v
+	}
+	for k, v := range h.byHash {
+		n.byHash[k] = v
+	}
+	for _, sc := range step.Schemas {
+		if _, ok := n.byHash[sc.Hash]; !ok {
+			s := &registry.Schema{ID: ids[sc.Hash], SchemaContent: sc, CreatedAt: step.State.SyncedAt}
+			n.schemas[s.ID], n.byHash[s.Hash] = s, s
+		}
+	}
+	for _, v := range step.Versions {
+		v.Subjects = slices.Clone(v.Subjects)
+		for i := range v.Subjects {
+			v.Subjects[i].SchemaID = ids[v.Subjects[i].Hash]
+		}
+		n.addVersion(v)
+	}
+	if len(step.Orphaned) > 0 {
+		for topic, list := range n.versions {
+			if slices.ContainsFunc(list, func(v registry.TopicVersion) bool { return slices.Contains(step.Orphaned, v.Commit.SHA) }) {
+				list = slices.Clone(list)
+				for i := range list {
+					if slices.Contains(step.Orphaned, list[i].Commit.SHA) {
+						list[i].Orphaned = true
+					}
+				}
+				n.versions[topic] = list
+			}
+		}
+	}
+	n.rejections = append(slices.Clone(step.Rejections), h.rejections...)
+	if len(n.rejections) > maxRejections {
+		n.rejections = n.rejections[:maxRejections]
+	}
+	return n
+}
+
+// State returns how far the sync got.
+func (h *History) State() registry.SyncState { return h.state }
+
+// Versions returns a topic's versions, oldest first.
+func (h *History) Versions(topic string) []registry.TopicVersion { return h.versions[topic] }
+
+// Latest returns a topic's latest version.
+func (h *History) Latest(topic string) (registry.TopicVersion, bool) {
+	vs := h.versions[topic]
+	if len(vs) == 0 {
+		return registry.TopicVersion{}, false
+	}
+	return vs[len(vs)-1], true
+}
+
+// Schema returns the schema with a global ID.
+func (h *History) Schema(id int64) (*registry.Schema, bool) {
+	s, ok := h.schemas[id]
+	return s, ok
+}
+
+// SchemaByHash returns the schema with the given content hash.
+func (h *History) SchemaByHash(hash string) (*registry.Schema, bool) {
+	s, ok := h.byHash[hash]
+	return s, ok
+}
+
+// Subject returns a subject's versions, oldest first.
+func (h *History) Subject(subject string) []registry.SubjectSchema { return h.subjects[subject] }
+
+// Subjects returns every subject name, sorted.
+func (h *History) Subjects() []string {
+	out := make([]string, 0, len(h.subjects))
+	for s := range h.subjects {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Rejections returns the most recent rejected commits, newest first.
+func (h *History) Rejections() []registry.Rejection { return h.rejections }
+
+// knownCommits returns every commit the history mentions.
+func (h *History) knownCommits() map[string]bool {
+	known := map[string]bool{}
+	if h.state.Commit != "" {
+		known[h.state.Commit] = true
+	}
+	for _, vs := range h.versions {
+		for _, v := range vs {
+			known[v.Commit.SHA] = true
+		}
+	}
+	for _, r := range h.rejections {
+		known[r.Commit.SHA] = true
+	}
+	return known
+}

@@ -1,0 +1,432 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/compat"
+)
+
+// Source is the Git side of a sync, as ingestion needs it; gitsync.Files
+// implements it.
+type Source interface {
+	// Fetch brings the followed branch up to date and returns its head.
+	Fetch(ctx context.Context) (string, error)
+	// Since returns the first-parent history after since up to head, oldest
+	// first; found is false when since is not on that history.
+	Since(ctx context.Context, head, since string, limit int) (commits []registry.Commit, found bool, err error)
+	// Tree reads the repository files at a commit.
+	Tree(ctx context.Context, sha string) (map[string][]byte, error)
+	// Update turns the files at from into the files at to, reading only the
+	// difference, and names the changed paths.
+	Update(ctx context.Context, prev map[string][]byte, from, to string) (map[string][]byte, []string, error)
+}
+
+// ContractOf returns a topic's contract, compiled, for compatibility checks
+// and fingerprints. ok is false when a message is missing.
+func (c *Catalog) ContractOf(t *registry.Topic) (compat.Contract, bool) {
+	var ct compat.Contract
+	for _, v := range t.Values {
+		md, ok := c.schema.FindMessage(v.Name)
+		if !ok {
+			return ct, false
+		}
+		ct.Values = append(ct.Values, md)
+	}
+	if t.Key != nil {
+		if t.Key.Scalar {
+			ct.KeyScalar = t.Key.Name
+		} else {
+			md, ok := c.schema.FindMessage(t.Key.Name)
+			if !ok {
+				return ct, false
+			}
+			ct.Key = md
+		}
+	}
+	return ct, true
+}
+
+// Ingester turns a branch's history into versions: for each new commit it
+// rebuilds the catalog, fingerprints every topic, checks changed topics
+// against their earlier versions and writes the outcome to the store in
+// one step. It serves the result through the Snapshot.
+type Ingester struct {
+	Store    registry.Store
+	Source   Source
+	Snapshot *Snapshot
+	Options  Options
+	Log      *slog.Logger
+	Origin   string // the source as shown to users, credentials redacted
+	Branch   string
+	// Since is where the first sync starts: that commit is the first one
+	// processed. Empty: the whole first-parent history.
+	Since string
+
+	mu        sync.Mutex // one step at a time
+	hist      *History
+	tree      map[string][]byte // at hist.State().Commit
+	contracts map[string][]compat.Contract
+}
+
+// Restore loads what the store holds and, if it has a tree, serves it: a
+// restart is ready without talking to Git.
+func (in *Ingester) Restore(ctx context.Context) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.restore(ctx)
+}
+
+func (in *Ingester) restore(ctx context.Context) error {
+	state, err := in.Store.State(ctx)
+	if err != nil {
+		return fmt.Errorf("read sync state: %w", err)
+	}
+	versions, err := in.Store.Versions(ctx)
+	if err != nil {
+		return fmt.Errorf("read versions: %w", err)
+	}
+	schemas, err := in.Store.Schemas(ctx)
+	if err != nil {
+		return fmt.Errorf("read schemas: %w", err)
+	}
+	rejections, err := in.Store.Rejections(ctx, maxRejections)
+	if err != nil {
+		return fmt.Errorf("read rejections: %w", err)
+	}
+	in.hist = NewHistory(state, versions, schemas, rejections)
+	in.contracts = map[string][]compat.Contract{}
+	in.tree = nil
+	tree, err := in.Store.Tree(ctx)
+	switch {
+	case registry.ErrorCode(err) == registry.ENOTFOUND:
+		return nil
+	case err != nil:
+		return fmt.Errorf("read served tree: %w", err)
+	}
+	c, err := LoadFiles(ctx, tree, in.Options)
+	if err != nil {
+		return fmt.Errorf("load served tree: %w", err)
+	}
+	in.Snapshot.Store(c.withHistory(in.hist))
+	return nil
+}
+
+// Sync fetches the branch and ingests every commit after the last one
+// processed. It returns the number of commits processed.
+func (in *Ingester) Sync(ctx context.Context) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.hist == nil {
+		if err := in.restore(ctx); err != nil {
+			return 0, err
+		}
+	}
+	head, err := in.Source.Fetch(ctx)
+	if err != nil {
+		return 0, err
+	}
+	last := in.hist.State().Commit
+	if head == last {
+		return 0, nil
+	}
+	var commits []registry.Commit
+	var orphaned []string
+	if last == "" {
+		commits, _, err = in.Source.Since(ctx, head, in.startAfter(ctx, head), 0)
+	} else {
+		var found bool
+		commits, found, err = in.Source.Since(ctx, head, last, 0)
+		if err == nil && !found {
+			commits, orphaned = in.rewritten(commits)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("walk history: %w", err)
+	}
+	for i, c := range commits {
+		var o []string
+		if i == 0 {
+			o = orphaned
+		}
+		if err := in.step(ctx, c, o); err != nil {
+			return i, fmt.Errorf("ingest %s: %w", short(c.SHA), err)
+		}
+	}
+	return len(commits), nil
+}
+
+// startAfter returns the commit before Since, or "" to start at the root.
+func (in *Ingester) startAfter(ctx context.Context, head string) string {
+	if in.Since == "" {
+		return ""
+	}
+	all, _, err := in.Source.Since(ctx, head, "", 0)
+	if err != nil {
+		return ""
+	}
+	for i, c := range all {
+		if c.SHA == in.Since || (len(in.Since) >= 7 && len(c.SHA) >= len(in.Since) && c.SHA[:len(in.Since)] == in.Since) {
+			if i == 0 {
+				return ""
+			}
+			return all[i-1].SHA
+		}
+	}
+	return ""
+}
+
+// rewritten handles a branch whose history no longer contains the last
+// processed commit (a force-push): it resumes after the newest commit of the
+// new history that was processed before, and names the known commits that
+// vanished, whose versions stay resolvable and are marked.
+func (in *Ingester) rewritten(newHistory []registry.Commit) (todo []registry.Commit, orphaned []string) {
+	known := in.hist.knownCommits()
+	onBranch := map[string]bool{}
+	resume := -1
+	for i, c := range newHistory {
+		onBranch[c.SHA] = true
+		if known[c.SHA] {
+			resume = i
+		}
+	}
+	for sha := range known {
+		if !onBranch[sha] {
+			orphaned = append(orphaned, sha)
+		}
+	}
+	slices.Sort(orphaned)
+	in.Log.Warn("branch history was rewritten", slog.String("last_processed", short(in.hist.State().Commit)),
+		slog.Int("vanished_commits", len(orphaned)), slog.Int("commits_to_process", len(newHistory)-resume-1))
+	in.tree = nil // the incremental base is gone: read the next tree whole
+	return newHistory[resume+1:], orphaned
+}
+
+// files reads the tree at sha, incrementally from the last processed commit
+// when possible.
+func (in *Ingester) files(ctx context.Context, sha string) (map[string][]byte, error) {
+	if in.tree != nil && in.hist.State().Commit != "" {
+		files, _, err := in.Source.Update(ctx, in.tree, in.hist.State().Commit, sha)
+		return files, err
+	}
+	return in.Source.Tree(ctx, sha)
+}
+
+// step ingests one commit and writes the outcome in one store transaction.
+func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []string) error {
+	now := in.Options.withDefaults().Now().UTC()
+	step := registry.SyncStep{
+		After:    in.hist.State().Commit,
+		State:    registry.SyncState{Source: in.Origin, Branch: in.Branch, Commit: c.SHA, SyncedAt: now},
+		Orphaned: orphaned,
+	}
+	files, err := in.files(ctx, c.SHA)
+	var cat *Catalog
+	if err == nil {
+		cat, err = LoadFiles(ctx, files, in.Options)
+	}
+	contracts := map[string]compat.Contract{}
+	switch {
+	case registry.ErrorCode(err) == registry.EINVALID:
+		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: diagnosticFindings(err), CreatedAt: now})
+	case err != nil:
+		return err
+	case registry.HasErrors(cat.Findings()):
+		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: errorFindings(cat.Findings()), CreatedAt: now})
+	default:
+		step.Tree = files
+		if err := in.versions(ctx, cat, c, now, &step, contracts); err != nil {
+			return err
+		}
+	}
+	ids, err := in.Store.Apply(ctx, step)
+	if err != nil {
+		return err
+	}
+	in.hist = in.hist.next(step, ids)
+	in.tree = files
+	for _, v := range step.Versions {
+		if cached, ok := in.contracts[v.Topic]; ok {
+			ct := contracts[v.Topic]
+			ct.Label = fmt.Sprintf("version %d", v.Version)
+			in.contracts[v.Topic] = append(slices.Clip(cached), ct)
+		}
+	}
+	for _, r := range step.Rejections {
+		in.Log.Warn("commit rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
+	}
+	if cat != nil && step.Tree != nil {
+		in.Snapshot.Store(cat.withHistory(in.hist))
+	} else if served := in.Snapshot.Catalog(); served != nil {
+		in.Snapshot.Store(served.withHistory(in.hist))
+	}
+	in.Log.Info("commit ingested", slog.String("commit", short(c.SHA)), slog.Int("versions", len(step.Versions)), slog.Int("rejections", len(step.Rejections)))
+	return nil
+}
+
+// versions fingerprints every topic of cat, checks the changed ones against
+// their history, and adds versions and rejections to step.
+func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commit, now time.Time, step *registry.SyncStep, contracts map[string]compat.Contract) error {
+	b := newSubjectBuilder(in.hist, cat)
+	for _, t := range cat.topics {
+		ct, ok := cat.ContractOf(t)
+		if !ok {
+			continue // MESSAGE_NOT_FOUND, switched off in registry.yaml
+		}
+		fp := compat.Fingerprint(ct)
+		latest, has := in.hist.Latest(t.Name)
+		if has && latest.Fingerprint == fp {
+			continue // unchanged, or a comment-only change: docs refresh, no version
+		}
+		if has {
+			prev, err := in.previous(ctx, t.Name)
+			if err != nil {
+				return err
+			}
+			findings := compat.Check(prev, ct, compat.Options{
+				Topic: t.Name, Mode: t.Compatibility, Level: t.Level, Except: t.Except, Consumers: t.Consumers,
+			})
+			if len(findings) > 0 {
+				for i := range findings {
+					if findings[i].File == "" {
+						findings[i].Position = t.Position
+					}
+					findings[i].Service = t.Service
+				}
+				step.Rejections = append(step.Rejections, registry.Rejection{Topic: t.Name, Commit: c, Findings: findings, CreatedAt: now})
+				continue
+			}
+		}
+		v := registry.TopicVersion{
+			Topic: t.Name, Version: latest.Version + 1, Fingerprint: fp,
+			Subjects: b.topicSubjects(t), Commit: c, CreatedAt: now,
+		}
+		if t.Key != nil && t.Key.Scalar {
+			v.Key = t.Key.Name
+		}
+		step.Versions = append(step.Versions, v)
+		contracts[t.Name] = ct
+	}
+	hashes := make([]string, 0, len(b.schemas))
+	for h := range b.schemas {
+		hashes = append(hashes, h)
+	}
+	slices.Sort(hashes)
+	for _, h := range hashes {
+		step.Schemas = append(step.Schemas, b.schemas[h])
+	}
+	return nil
+}
+
+// previous returns a topic's earlier versions compiled, oldest first,
+// compiling stored schemas once per topic.
+func (in *Ingester) previous(ctx context.Context, topic string) ([]compat.Contract, error) {
+	if cached, ok := in.contracts[topic]; ok {
+		return cached, nil
+	}
+	var out []compat.Contract
+	for _, v := range in.hist.Versions(topic) {
+		ct, err := in.compileVersion(ctx, v)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s version %d: %w", topic, v.Version, err)
+		}
+		out = append(out, ct)
+	}
+	in.contracts[topic] = out
+	return out, nil
+}
+
+// compileVersion rebuilds a stored version's contract from its schemas.
+func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion) (compat.Contract, error) {
+	files := map[string][]byte{}
+	var add func(path, hash string) error
+	add = func(path, hash string) error {
+		s, ok := in.hist.SchemaByHash(hash)
+		if !ok {
+			return registry.Errorf(registry.EINTERNAL, "schema %s is not stored", hash)
+		}
+		if _, done := files[path]; done {
+			return nil
+		}
+		files[path] = []byte(s.Text)
+		for _, r := range s.References {
+			if err := add(r.Name, r.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ct := compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}
+	for _, s := range v.Subjects {
+		if s.Message == "" {
+			continue // an import: reached through references
+		}
+		stored, ok := in.hist.SchemaByHash(s.Hash)
+		if !ok {
+			return ct, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
+		}
+		if err := add(stored.Path, s.Hash); err != nil {
+			return ct, err
+		}
+	}
+	schema, err := compat.CompileSources(ctx, files, in.Options.withDefaults().Limits)
+	if err != nil {
+		return ct, err
+	}
+	for _, s := range v.Subjects {
+		if s.Message == "" {
+			continue
+		}
+		md, ok := schema.FindMessage(s.Message)
+		if !ok {
+			return ct, registry.Errorf(registry.EINTERNAL, "message %s missing from its stored schema", s.Message)
+		}
+		if s.Subject == KeySubject(v.Topic) {
+			ct.Key = md
+		} else {
+			ct.Values = append(ct.Values, md)
+		}
+	}
+	return ct, nil
+}
+
+// diagnosticFindings turns load problems into findings of rule COMPILE.
+func diagnosticFindings(err error) []registry.Finding {
+	diags := registry.ErrorDiagnostics(err)
+	if len(diags) == 0 {
+		return []registry.Finding{{Rule: RuleCompile, Severity: registry.SeverityError, Message: registry.ErrorMessage(err)}}
+	}
+	out := make([]registry.Finding, len(diags))
+	for i, d := range diags {
+		out[i] = registry.Finding{Rule: RuleCompile, Severity: registry.SeverityError, Position: d.Position, Message: d.Message}
+	}
+	return out
+}
+
+func errorFindings(findings []registry.Finding) []registry.Finding {
+	var out []registry.Finding
+	for _, f := range findings {
+		if f.Severity == registry.SeverityError {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// RuleCompile names findings about content that does not load at all.
+const RuleCompile = "COMPILE"
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+

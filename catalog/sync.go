@@ -1,0 +1,153 @@
+package catalog
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// SyncStatus says how the sync is doing, for /readyz and the status API.
+type SyncStatus struct {
+	Leader      bool      `json:"leader"` // this replica holds the sync lease
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"` // credentials never appear here
+	Failures    int       `json:"consecutive_failures"`
+}
+
+// Syncer keeps the served snapshot in step with the repository. The leader
+// polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and backs
+// off on errors, serving its last snapshot meanwhile; followers reload from
+// the store when the leader reports a change, and take the lease when the
+// leader goes away.
+type Syncer struct {
+	Ingester *Ingester
+	Leaser   registry.Leaser // nil: this process always leads (embedded store)
+	Poll     time.Duration   // default 30s
+	Log      *slog.Logger
+
+	trigger chan struct{}
+	status  atomic.Pointer[SyncStatus]
+}
+
+// maxBackoff bounds the wait after repeated failures.
+const maxBackoff = 5 * time.Minute
+
+// Trigger asks for a sync as soon as possible. It never blocks; triggers
+// during a sync coalesce into one more sync.
+func (s *Syncer) Trigger() {
+	s.init()
+	select {
+	case s.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the sync's status.
+func (s *Syncer) Status() SyncStatus {
+	if st := s.status.Load(); st != nil {
+		return *st
+	}
+	return SyncStatus{}
+}
+
+func (s *Syncer) init() {
+	if s.trigger == nil {
+		s.trigger = make(chan struct{}, 1)
+	}
+}
+
+// Run restores the last snapshot from the store, then syncs until ctx ends.
+func (s *Syncer) Run(ctx context.Context) error {
+	s.init()
+	if s.Poll <= 0 {
+		s.Poll = 30 * time.Second
+	}
+	st := SyncStatus{}
+	if err := s.Ingester.Restore(ctx); err != nil {
+		s.Log.Error("restore from store", slog.Any("error", err))
+	}
+	var changes <-chan struct{}
+	if s.Leaser != nil {
+		ch, err := s.Leaser.Changes(ctx)
+		if err != nil {
+			s.Log.Error("watch store changes", slog.Any("error", err))
+		}
+		changes = ch
+	}
+	for {
+		if s.Leaser == nil {
+			st.Leader = true
+		} else if !st.Leader {
+			led, err := s.Leaser.TryLead(ctx)
+			if err != nil {
+				s.Log.Warn("take sync lease", slog.Any("error", err))
+			}
+			if led {
+				s.Log.Info("took the sync lease")
+				if err := s.Ingester.Restore(ctx); err != nil { // catch up with the previous leader
+					s.Log.Error("restore from store", slog.Any("error", err))
+				}
+			}
+			st.Leader = led
+		}
+		if st.Leader {
+			st.LastAttempt = time.Now()
+			n, err := s.Ingester.Sync(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case registry.ErrorCode(err) == registry.ECONFLICT:
+				// Another replica wrote: we are not the leader we thought.
+				s.Log.Warn("another replica synced; reloading", slog.Any("error", err))
+				if s.Leaser != nil {
+					_ = s.Leaser.Resign(ctx)
+					st.Leader = false
+				}
+				_ = s.Ingester.Restore(ctx)
+			case err != nil:
+				st.Failures++
+				st.LastError = err.Error()
+				s.Log.Error("sync", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
+			default:
+				st.Failures, st.LastError, st.LastSuccess = 0, "", time.Now()
+				if n > 0 {
+					s.Log.Info("synced", slog.Int("commits", n))
+				}
+			}
+		}
+		published := st
+		s.status.Store(&published)
+
+		select {
+		case <-ctx.Done():
+			if s.Leaser != nil && st.Leader {
+				_ = s.Leaser.Resign(context.WithoutCancel(ctx))
+			}
+			return nil
+		case <-s.trigger:
+		case <-changes:
+			if !st.Leader {
+				if err := s.Ingester.Restore(ctx); err != nil {
+					s.Log.Error("reload from store", slog.Any("error", err))
+				}
+			}
+		case <-time.After(s.wait(st.Failures)):
+		}
+	}
+}
+
+// wait is the poll interval with ±10% jitter, or an exponential backoff
+// after failures.
+func (s *Syncer) wait(failures int) time.Duration {
+	d := s.Poll
+	if failures > 0 {
+		d = min(time.Second<<min(failures, 20), maxBackoff)
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + jitter
+}
