@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
 )
@@ -428,5 +427,3 @@ func short(sha string) string {
 	}
 	return sha
 }
-
-
