@@ -23,15 +23,18 @@ type Source interface {
 
 // Config configures the HTTP handler.
 type Config struct {
-	Version string       // shown in the OpenAPI document
-	Logger  *slog.Logger // nil: discard
+	Version       string       // shown in the OpenAPI document
+	Logger        *slog.Logger // nil: discard
+	Syncer        Syncer       // nil when serving a plain directory
+	WebhookSecret string       // empty: webhooks are refused
+	Branch        string       // the followed branch, to ignore pushes to others
 }
 
 // New returns the HTTP handler serving every route for src.
 func New(src Source, cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, HumaConfig(cfg.Version))
-	Register(api, src, cfg.logger())
+	Register(api, src, cfg)
 	docs := docsHandler()
 	mux.Handle("GET /docs", docs)
 	mux.Handle("GET /docs/assets/", docs)
@@ -61,17 +64,22 @@ func HumaConfig(version string) huma.Config {
 
 // Register adds every operation to api. The OpenAPI document is complete
 // after Register, so `registry openapi` calls it without a Source.
-func Register(api huma.API, src Source, log *slog.Logger) {
-	h := &handlers{src: src, log: log}
+func Register(api huma.API, src Source, cfg Config) {
+	h := &handlers{src: src, cfg: cfg, log: cfg.logger(), syncer: cfg.Syncer}
 	h.registerHealth(api)
 	h.registerTopics(api)
+	h.registerVersions(api)
 	h.registerServices(api)
 	h.registerRules(api)
+	h.registerStatus(api)
+	h.registerHooks(api)
 }
 
 type handlers struct {
-	src Source
-	log *slog.Logger
+	src    Source
+	cfg    Config
+	log    *slog.Logger
+	syncer Syncer
 }
 
 // catalog returns the snapshot being served, or a 503 problem when there is

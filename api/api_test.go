@@ -79,7 +79,7 @@ func (s staticSource) Catalog() *catalog.Catalog { return s.c }
 func newAPI(t *testing.T, c *catalog.Catalog) humatest.TestAPI {
 	t.Helper()
 	_, tapi := humatest.New(t, api.HumaConfig("test"))
-	api.Register(tapi, staticSource{c}, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	api.Register(tapi, staticSource{c}, api.Config{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	return tapi
 }
 

@@ -17,7 +17,7 @@ type OpenAPICmd struct {
 // Run implements the command.
 func (o *OpenAPICmd) Run(e *env) error {
 	h := humago.New(http.NewServeMux(), api.HumaConfig(buildVersion()))
-	api.Register(h, nil, nil)
+	api.Register(h, nil, api.Config{})
 	if o.YAML {
 		out, err := h.OpenAPI().YAML()
 		if err != nil {

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/catalog"
+)
+
+// Syncer is the sync as the API sees it; nil when serving a plain directory.
+type Syncer interface {
+	Trigger()
+	Status() catalog.SyncStatus
+}
+
+// Status describes what is served and how the sync is doing.
+type Status struct {
+	Mode       string               `json:"mode" enum:"directory,git" doc:"directory: a plain directory snapshot; git: a followed branch"`
+	Source     string               `json:"source,omitempty" doc:"The repository, credentials redacted"`
+	Branch     string               `json:"branch,omitempty"`
+	Commit     string               `json:"commit,omitempty" doc:"The last commit processed"`
+	SyncedAt   time.Time            `json:"synced_at,omitzero"`
+	LoadedAt   time.Time            `json:"loaded_at" doc:"When the served catalog was built"`
+	Sync       *catalog.SyncStatus  `json:"sync,omitempty"`
+	Rejections []registry.Rejection `json:"rejections" doc:"Recent commits that broke compatibility or governance, newest first"`
+}
+
+// StatusOutput is the sync status.
+type StatusOutput struct {
+	Body Status
+}
+
+// SyncOutput acknowledges a sync request.
+type SyncOutput struct {
+	Body struct {
+		Status string `json:"status" example:"sync requested"`
+	}
+}
+
+func (h *handlers) registerStatus(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "get-status", Method: http.MethodGet, Path: "/v1/status", Tags: []string{"Sync"},
+		Summary:     "Sync status",
+		Description: "The served commit, the last sync and its errors, and recent rejected commits with their findings.",
+	}, h.getStatus)
+	huma.Register(api, huma.Operation{
+		OperationID: "trigger-sync", Method: http.MethodPost, Path: "/v1/sync", Tags: []string{"Sync"},
+		Summary:       "Sync now",
+		Description:   "Asks the registry to fetch the branch and ingest new commits now, instead of at the next poll. Answers at once; watch /v1/status.",
+		DefaultStatus: http.StatusAccepted,
+	}, h.triggerSync)
+}
+
+func (h *handlers) getStatus(context.Context, *struct{}) (*StatusOutput, error) {
+	c, err := h.catalog()
+	if err != nil {
+		return nil, err
+	}
+	out := &StatusOutput{Body: Status{Mode: "directory", LoadedAt: c.LoadedAt(), Rejections: []registry.Rejection{}}}
+	if hist := c.History(); hist != nil {
+		st := hist.State()
+		out.Body.Mode, out.Body.Source, out.Body.Branch, out.Body.Commit, out.Body.SyncedAt = "git", st.Source, st.Branch, st.Commit, st.SyncedAt
+		if r := hist.Rejections(); r != nil {
+			out.Body.Rejections = r
+		}
+	}
+	if h.syncer != nil {
+		st := h.syncer.Status()
+		out.Body.Sync = &st
+	}
+	return out, nil
+}
+
+func (h *handlers) triggerSync(context.Context, *struct{}) (*SyncOutput, error) {
+	if h.syncer == nil {
+		return nil, h.problem(registry.Errorf(registry.ECONFLICT, "nothing to sync: the registry serves a plain directory (--dir)"))
+	}
+	h.syncer.Trigger()
+	out := &SyncOutput{}
+	out.Body.Status = "sync requested"
+	return out, nil
+}
