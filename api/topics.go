@@ -107,7 +107,7 @@ func (h *handlers) getTopic(_ context.Context, in *GetTopicInput) (*GetTopicOutp
 	if !ok {
 		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "no topic %q", in.Topic))
 	}
-	msgs, enums := c.Contract(t)
+	msgs, enums := c.Documentation(t)
 	out := &GetTopicOutput{Body: TopicDetail{
 		TopicSummary: summarize(t),
 		Position:     t.Position,

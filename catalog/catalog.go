@@ -153,10 +153,10 @@ func (c *Catalog) Namespaces() []string {
 	return out
 }
 
-// Contract returns the documented messages and enums of a topic: its key
+// Documentation returns the documented messages and enums of a topic: its key
 // and value messages first, then everything they reference, transitively.
 // Well-known google.protobuf types are referenced by name only.
-func (c *Catalog) Contract(t *registry.Topic) ([]registry.Message, []registry.Enum) {
+func (c *Catalog) Documentation(t *registry.Topic) ([]registry.Message, []registry.Enum) {
 	var roots []string
 	if t.Key != nil && !t.Key.Scalar {
 		roots = append(roots, t.Key.Name)

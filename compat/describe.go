@@ -141,27 +141,38 @@ func Closure(roots ...protoreflect.MessageDescriptor) ([]protoreflect.MessageDes
 	var msgs []protoreflect.MessageDescriptor
 	var enums []protoreflect.EnumDescriptor
 	seen := map[protoreflect.FullName]bool{}
-	var walk func(md protoreflect.MessageDescriptor)
-	walk = func(md protoreflect.MessageDescriptor) {
+	visit := func(md protoreflect.MessageDescriptor) bool {
 		if seen[md.FullName()] || IsWellKnown(md) {
-			return
+			return false
 		}
 		seen[md.FullName()] = true
 		if !md.IsMapEntry() {
 			msgs = append(msgs, md)
 		}
+		return true
+	}
+	var walk func(md protoreflect.MessageDescriptor)
+	walk = func(md protoreflect.MessageDescriptor) {
 		for i := range md.Fields().Len() {
 			fd := md.Fields().Get(i)
 			if ed := fd.Enum(); ed != nil && !seen[ed.FullName()] && !IsWellKnown(ed) {
 				seen[ed.FullName()] = true
 				enums = append(enums, ed)
 			}
-			if sub := fd.Message(); sub != nil {
+			if sub := fd.Message(); sub != nil && visit(sub) {
 				walk(sub)
 			}
 		}
 	}
+	// Every root before anything a root references, even when one root
+	// references another (a key message used inside the value).
+	var walked []protoreflect.MessageDescriptor
 	for _, r := range roots {
+		if visit(r) {
+			walked = append(walked, r)
+		}
+	}
+	for _, r := range walked {
 		walk(r)
 	}
 	return msgs, enums
