@@ -35,7 +35,7 @@ const maxYAMLSize = 256 << 10
 
 // Options tune Load. The zero value is ready to use.
 type Options struct {
-	Limits compat.Limits    // zero: compat.DefaultLimits
+	Limits compat.Limits    // zero fields: compat.DefaultLimits
 	Now    func() time.Time // the clock for date rules; nil: time.Now
 }
 
@@ -66,9 +66,7 @@ func IsRepositoryFile(name string) bool {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Limits == (compat.Limits{}) {
-		o.Limits = compat.DefaultLimits
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -117,7 +117,7 @@ func checkSingleWriter(c *Catalog, _ time.Time, emit func(registry.Finding)) {
 		for _, r := range d.produces {
 			if t, ok := c.byName[r.Name]; ok && t.Kind.IsFact() && t.Service != d.service.Name {
 				emit(registry.Finding{Topic: t.Name, Service: d.service.Name, Position: r.Pos,
-					Message: fmt.Sprintf("%s produces %s, a %s topic owned by %s: only the owner writes facts; publish your own events topic or send %s a command", d.service.Name, t.Name, t.Kind, t.Service, t.Service)})
+					Message: fmt.Sprintf("%s produces %s, a fact topic (%s) owned by %s: only the owner writes facts; publish your own events topic or send %s a command", d.service.Name, t.Name, t.Kind, t.Service, t.Service)})
 			}
 		}
 	}

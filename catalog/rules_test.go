@@ -112,7 +112,7 @@ func ruleCases() []ruleCase {
 			name: "another service produces events", rule: RuleSingleWriter,
 			changes: []change{{stockYAML, "  - acme.retail.orders.commands\n", "  - acme.retail.orders.events\n"}},
 			want: []wantFinding{{errSev, stockYAML, 8, 5,
-				"acme.retail.stock produces acme.retail.orders.events, a events topic owned by acme.retail.orders: only the owner writes facts"}},
+				"acme.retail.stock produces acme.retail.orders.events, a fact topic (events) owned by acme.retail.orders: only the owner writes facts"}},
 		},
 		{
 			name: "another service produces results", rule: RuleSingleWriter,
@@ -120,7 +120,7 @@ func ruleCases() []ruleCase {
 				{ordersYAML, "name: private.dlq", "name: results"},
 				{stockYAML, "  - acme.retail.orders.commands\n", "  - acme.retail.orders.results\n"},
 			},
-			want:   []wantFinding{{errSev, stockYAML, 8, 5, "acme.retail.stock produces acme.retail.orders.results, a results topic owned by acme.retail.orders"}},
+			want:   []wantFinding{{errSev, stockYAML, 8, 5, "acme.retail.stock produces acme.retail.orders.results, a fact topic (results) owned by acme.retail.orders"}},
 			others: []string{RuleOrphanTopic}, // nobody reads the new results topic
 		},
 		{

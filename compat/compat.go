@@ -34,6 +34,24 @@ type Limits struct {
 	Timeout     time.Duration // wall time for one compilation
 }
 
+// WithDefaults returns l with every zero field set from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxFileSize == 0 {
+		l.MaxFileSize = d.MaxFileSize
+	}
+	if l.MaxFiles == 0 {
+		l.MaxFiles = d.MaxFiles
+	}
+	if l.MaxDepth == 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.Timeout == 0 {
+		l.Timeout = d.Timeout
+	}
+	return l
+}
+
 // DefaultLimits are generous for real repositories and small enough that a
 // hostile pull request cannot exhaust the server.
 var DefaultLimits = Limits{
@@ -71,6 +89,7 @@ func Compile(ctx context.Context, fsys fs.FS, limits Limits) (*Schema, error) {
 // the schema root). Compile reads them from an fs.FS; other sources, such as
 // a Git tree, call this directly.
 func CompileSources(ctx context.Context, sources map[string][]byte, limits Limits) (*Schema, error) {
+	parent := ctx
 	if limits.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, limits.Timeout)
@@ -98,6 +117,8 @@ func CompileSources(ctx context.Context, sources map[string][]byte, limits Limit
 	files, err := compiler.Compile(ctx, paths...)
 	var ewp reporter.ErrorWithPos
 	switch {
+	case parent.Err() != nil: // the caller gave up, not the repository's fault
+		return nil, fmt.Errorf("compile schemas: %w", parent.Err())
 	case ctx.Err() != nil:
 		return nil, registry.Errorf(registry.EINVALID, "compile schemas: gave up after %s (limit)", limits.Timeout)
 	case err == nil && len(diags) == 0:
