@@ -60,12 +60,20 @@ func writeCanonical(w io.Writer, c Contract) {
 		writeReserved(w, msgRanges{m.ReservedRanges()}, m.ReservedNames())
 	}
 	for _, e := range enums {
-		fmt.Fprintf(w, "enum %s closed=%t json=%s opts=%s\n", e.FullName(), e.IsClosed(), jsonFormat(e), options(e.Options()))
 		vals := e.Values()
 		order := make([]protoreflect.EnumValueDescriptor, vals.Len())
 		for i := range order {
 			order[i] = vals.Get(i)
 		}
+		// A closed enum's first value is the default of fields that declare
+		// none, so declaration order matters there, and only there. Written
+		// only when it is not the lowest number, which leaves the form of
+		// enums declared in ascending order as it was.
+		first := ""
+		if e.IsClosed() && len(order) > 0 && slices.ContainsFunc(order, func(v protoreflect.EnumValueDescriptor) bool { return v.Number() < order[0].Number() }) {
+			first = fmt.Sprintf(" first=%d", order[0].Number())
+		}
+		fmt.Fprintf(w, "enum %s closed=%t json=%s opts=%s%s\n", e.FullName(), e.IsClosed(), jsonFormat(e), options(e.Options()), first)
 		slices.SortFunc(order, func(a, b protoreflect.EnumValueDescriptor) int {
 			if a.Number() != b.Number() {
 				return int(a.Number()) - int(b.Number())

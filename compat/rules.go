@@ -74,8 +74,24 @@ func (r *sink) report(dirs []registry.Direction, pos registry.Position, anchor p
 }
 
 // at is where a current-side element is declared; deletions point at the
-// previous file instead.
-func at(d protoreflect.Descriptor) registry.Position { return Position(d) }
+// previous file instead. Map entries and their key and value fields have
+// no declaration of their own: they point at the map field.
+func at(d protoreflect.Descriptor) registry.Position {
+	entry, ok := d.(protoreflect.MessageDescriptor)
+	if !ok || !entry.IsMapEntry() {
+		entry, ok = d.Parent().(protoreflect.MessageDescriptor)
+	}
+	if ok && entry.IsMapEntry() {
+		if owner, ok := entry.Parent().(protoreflect.MessageDescriptor); ok {
+			for i := range owner.Fields().Len() {
+				if f := owner.Fields().Get(i); f.Message() != nil && f.Message().FullName() == entry.FullName() {
+					return Position(f)
+				}
+			}
+		}
+	}
+	return Position(d)
+}
 
 // rules is the rule table, in documentation order.
 var rules = []rule{
@@ -291,8 +307,10 @@ func checkEnumNoDelete(d *diff, r *sink) {
 func checkFileSamePackage(d *diff, r *sink) {
 	seen := map[string]bool{}
 	for _, mp := range d.messages {
+		// Files compare by path, as in Buf: a field whose type became a
+		// message of another file changed type, which other rules report.
 		pp, cp := mp.prev.ParentFile().Package(), mp.cur.ParentFile().Package()
-		if pp == cp || seen[mp.cur.ParentFile().Path()] {
+		if pp == cp || mp.prev.ParentFile().Path() != mp.cur.ParentFile().Path() || seen[mp.cur.ParentFile().Path()] {
 			continue
 		}
 		seen[mp.cur.ParentFile().Path()] = true
@@ -330,7 +348,16 @@ func checkFieldNoDeleteUnlessNameReserved(d *diff, r *sink) {
 
 func checkFieldSameType(d *diff, r *sink) {
 	for _, fp := range d.fields {
-		if pt, ct := typeName(fp.prev), typeName(fp.cur); pt != ct || fp.prev.Kind() != fp.cur.Kind() {
+		if fp.msg.cur.IsMapEntry() {
+			continue // the map field reports its key and value types
+		}
+		same := typeName(fp.prev) == typeName(fp.cur) && fp.prev.Kind() == fp.cur.Kind()
+		if fp.prev.IsMap() && fp.cur.IsMap() {
+			// An entry is named after the map's message, which MESSAGE_NO_DELETE
+			// judges; the generated map type depends on its key and value only.
+			same = kindName(fp.prev) == kindName(fp.cur)
+		}
+		if !same {
 			r.report(both, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: generated code changes type; add a new field instead",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), kindName(fp.prev), kindName(fp.cur))
 		}
@@ -479,7 +506,7 @@ func checkFieldWireCompatibleCardinality(d *diff, r *sink) {
 func checkFieldWireJSONCompatibleCardinality(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		pc, cc := cardinalityOf(fp.prev), cardinalityOf(fp.cur)
-		jsonShape := func(c cardinality) int { return min(int(c), int(cardRequired)) } // value, array or object
+		jsonShape := func(c cardinality) int { return max(int(c), int(cardRequired)) } // value (implicit, optional, required), array or object
 		if jsonShape(pc) == jsonShape(cc) {
 			continue
 		}
@@ -597,20 +624,39 @@ func checkFieldSameDefault(d *diff, r *sink) {
 		if fp.prev.Message() != nil || fp.cur.Message() != nil || fp.prev.IsList() || fp.cur.IsList() {
 			continue
 		}
-		pd, cd := defaultString(fp.prev), defaultString(fp.cur)
-		if pd != cd && (fp.prev.HasDefault() || fp.cur.HasDefault()) {
+		// An enum field without an explicit default defaults to the enum's
+		// first value, which is not 0 in a closed enum: reordering its values,
+		// or trading it for an integer, changes what unset fields read as.
+		anyEnum := fp.prev.Enum() != nil || fp.cur.Enum() != nil
+		if effectiveDefault(fp.prev) != effectiveDefault(fp.cur) && (fp.prev.HasDefault() || fp.cur.HasDefault() || anyEnum) {
+			pd, cd := defaultString(fp.prev), defaultString(fp.cur)
 			r.report(both, at(fp.cur), fp.cur, "field %d %q of %s defaulted to %s and defaults to %s: unset fields in old records change meaning; keep default %s",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), pd, cd, pd)
 		}
 	}
 }
 
-func defaultString(f protoreflect.FieldDescriptor) string {
-	if f.Enum() != nil {
-		if v := f.DefaultEnumValue(); v != nil {
-			return fmt.Sprintf("%d", v.Number())
+// effectiveDefault is what an unset field reads as, in a form that compares
+// across types: enums and bools as numbers, bytes as text.
+func effectiveDefault(f protoreflect.FieldDescriptor) string {
+	v := f.Default()
+	switch f.Kind() {
+	case protoreflect.EnumKind:
+		return fmt.Sprint(int64(v.Enum()))
+	case protoreflect.BoolKind:
+		if v.Bool() {
+			return "1"
 		}
 		return "0"
+	case protoreflect.BytesKind:
+		return string(v.Bytes())
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+func defaultString(f protoreflect.FieldDescriptor) string {
+	if f.Enum() != nil {
+		return fmt.Sprintf("%d", f.Default().Enum()) // the explicit default, or the first value
 	}
 	return fmt.Sprintf("%q", fmt.Sprint(f.Default().Interface()))
 }
