@@ -167,9 +167,9 @@ var rules = []rule{
 		Doc:     "Generated code differs between implicit presence, explicit presence (optional), required, repeated and map fields.",
 		Bad:     "string note = 4;  →  optional string note = 4;", Good: "keep the label"},
 		checkFieldSameCardinality},
-	{registry.Rule{ID: RuleFieldSameName, Level: registry.LevelFile, Directions: both,
+	{registry.Rule{ID: RuleFieldSameName, Level: registry.LevelWireJSON, Directions: both,
 		Purpose: "Fields keep their name.",
-		Doc:     "Generated accessors are named after the field.",
+		Doc:     "JSON parsers accept a field's proto name as well as its JSON name, and writers that preserve proto names (protojson UseProtoNames) emit it, so a rename breaks JSON payloads even when json_name is kept; generated accessors are named after the field too.",
 		Bad:     "string note = 4;  →  string comment = 4;", Good: "keep the name; fix wording in the comment"},
 		checkFieldSameName},
 	{registry.Rule{ID: RuleFieldSameJSONName, Level: registry.LevelWireJSON, Directions: both,
@@ -538,7 +538,7 @@ func checkFieldSameCardinality(d *diff, r *sink) {
 func checkFieldSameName(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		if fp.prev.Name() != fp.cur.Name() {
-			r.report(both, at(fp.cur), fp.cur, "field %d of %s was named %q and is %q: generated accessors are renamed; keep %q",
+			r.report(both, at(fp.cur), fp.cur, "field %d of %s was named %q and is %q: JSON payloads written with proto names and generated accessors use it; keep %q",
 				fp.cur.Number(), fp.msg.cur.FullName(), fp.prev.Name(), fp.cur.Name(), fp.prev.Name())
 		}
 	}
