@@ -208,13 +208,15 @@ func (in *Ingester) rewritten(newHistory []registry.Commit) (todo []registry.Com
 }
 
 // files reads the tree at sha, incrementally from the last processed commit
-// when possible.
-func (in *Ingester) files(ctx context.Context, sha string) (map[string][]byte, error) {
+// when possible; unchanged is true when the commit changed nothing under
+// the schema root.
+func (in *Ingester) files(ctx context.Context, sha string) (files map[string][]byte, unchanged bool, err error) {
 	if in.tree != nil && in.hist.State().Commit != "" {
-		files, _, err := in.Source.Update(ctx, in.tree, in.hist.State().Commit, sha)
-		return files, err
+		files, changed, err := in.Source.Update(ctx, in.tree, in.hist.State().Commit, sha)
+		return files, err == nil && len(changed) == 0, err
 	}
-	return in.Source.Tree(ctx, sha)
+	files, err = in.Source.Tree(ctx, sha)
+	return files, false, err
 }
 
 // step ingests one commit and writes the outcome in one store transaction.
@@ -225,13 +227,16 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 		State:    registry.SyncState{Source: in.Origin, Branch: in.Branch, Commit: c.SHA, SyncedAt: now},
 		Orphaned: orphaned,
 	}
-	files, err := in.files(ctx, c.SHA)
+	files, unchanged, err := in.files(ctx, c.SHA)
 	var cat *Catalog
-	if err == nil {
+	if err == nil && !unchanged && len(files) > 0 {
 		cat, err = LoadFiles(ctx, files, in.Options)
 	}
 	contracts := map[string]compat.Contract{}
 	switch {
+	case err == nil && (unchanged || len(files) == 0):
+		// Nothing under the schema root changed (or there is none yet):
+		// the commit only moves the sync state.
 	case registry.ErrorCode(err) == registry.EINVALID:
 		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: diagnosticFindings(err), CreatedAt: now})
 	case err != nil:

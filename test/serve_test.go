@@ -3,6 +3,7 @@ package test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -34,7 +35,7 @@ func TestServeFromProjectRoot(t *testing.T) {
 	bin := buildRegistry(t)
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = ".."
-	cmd.Env = append(cmd.Environ(), "REGISTRY_ADDR=127.0.0.1:0")
+	cmd.Env = append(cmd.Environ(), "REGISTRY_ADDR=127.0.0.1:0", "REGISTRY_DATA_DIR="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +60,7 @@ func TestServeFromProjectRoot(t *testing.T) {
 		t.Fatalf("no URL printed; stderr:\n%s", stderr.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	waitReady(t, base, &stderr)
 
 	resp, err := http.Get(base + "/v1/topics?namespace=retail&kind=events")
 	if err != nil {
@@ -83,6 +85,25 @@ func TestServeFromProjectRoot(t *testing.T) {
 		t.Errorf("topics: got %v, want acme.retail.orders.events among them", names)
 	}
 
+	// From the project's own Git history, the demo has versions and IDs.
+	resp, err = http.Get(base + "/v1/topics/acme.retail.orders.events/versions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions struct {
+		Versions []struct {
+			Version  int `json:"version"`
+			Subjects []struct {
+				SchemaID int64 `json:"schema_id"`
+			} `json:"subjects"`
+		} `json:"versions"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&versions)
+	resp.Body.Close()
+	if err != nil || len(versions.Versions) == 0 || versions.Versions[0].Version != 1 || versions.Versions[0].Subjects[0].SchemaID == 0 {
+		t.Errorf("versions: %d %+v %v", resp.StatusCode, versions, err)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -99,4 +120,21 @@ func TestServeFromProjectRoot(t *testing.T) {
 	if !strings.Contains(stderr.String(), "shutting down") {
 		t.Errorf("stderr does not log the shutdown:\n%s", stderr.String())
 	}
+}
+
+// waitReady polls /readyz until the first snapshot is served.
+func waitReady(t *testing.T, base string, stderr fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second) // a hang guard, not a performance assertion
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("not ready after 60s; stderr:\n%s", stderr)
 }

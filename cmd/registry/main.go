@@ -35,6 +35,7 @@ type CLI struct {
 	Lint    LintCmd    `cmd:"" help:"Check a schema repository: compile errors and governance rules."`
 	Rules   RulesCmd   `cmd:"" help:"Print the rule catalogue."`
 	OpenAPI OpenAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI document of the HTTP API."`
+	Migrate MigrateCmd `cmd:"" help:"Apply the store's migrations (serve applies them too)."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
 

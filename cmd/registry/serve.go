@@ -14,12 +14,30 @@ import (
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/gitsync"
 )
 
 // ServeCmd runs the registry.
 type ServeCmd struct {
-	Addr      string `default:":8081" help:"Address to listen on (the port Kafka clients expect a schema registry on)."`
-	Dir       string `default:"schemas" help:"A plain directory served as a snapshot (no Git history): the schema root holding registry.yaml."`
+	Addr   string `default:":8081" help:"Address to listen on (the port Kafka clients expect a schema registry on)."`
+	Source string `help:"The schema repository: a Git URL (https or ssh) or a local repository path. Default: the Git repository around ./schemas, if any."`
+	Dir    string `help:"Serve a plain directory as a snapshot instead (no history, no store): the schema root holding registry.yaml."`
+	Branch string `help:"Branch to follow (default main; for the default local repository, its current branch)."`
+	Path   string `help:"The schema root inside the repository (default: the top, or schemas for the default local repository)."`
+	Since  string `help:"On the first sync, start at this commit instead of the root of the history."`
+
+	Poll          time.Duration `default:"30s" help:"How often to fetch the branch (with jitter)."`
+	WebhookSecret string        `help:"Secret of push webhooks (POST /v1/hooks/git); empty: webhooks are refused."`
+	DB            string        `name:"db" help:"PostgreSQL URL (postgres://…); empty: the embedded store in --data-dir."`
+	DataDir       string        `default:"data" help:"Where the embedded store and Git clones live."`
+
+	Token         string `help:"Token for an https source (sent as the basic auth password)."`
+	TokenFile     string `help:"File holding the token, instead of --token."`
+	TokenUser     string `default:"git" help:"User name sent with the token."`
+	SSHKeyFile    string `name:"ssh-key-file" help:"Private key file for an ssh source."`
+	SSHPassphrase string `name:"ssh-passphrase" help:"Passphrase of the ssh key."`
+	KnownHosts    string `help:"known_hosts file for an ssh source (default: the user's)."`
+
 	LogFormat string `default:"text" enum:"text,json" help:"Log format: text or json."`
 	LogLevel  string `default:"info" enum:"debug,info,warn,error" help:"Log level."`
 
@@ -39,25 +57,58 @@ const (
 // Run implements the command.
 func (s *ServeCmd) Run(e *env) error {
 	log := newLogger(e, s.LogFormat, s.LogLevel)
-	snap := &catalog.Snapshot{}
-	c, err := loadDir(e.ctx, s.Dir)
+	mode, err := s.resolve(log)
 	if err != nil {
 		return err
 	}
-	if err := acceptable(c, e, s.Dir); err != nil {
-		return err
+	snap := &catalog.Snapshot{}
+	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch}
+	var from string
+	var background func(ctx context.Context)
+	if mode == modeDir {
+		c, err := loadDir(e.ctx, s.Dir)
+		if err != nil {
+			return err
+		}
+		if err := acceptable(c, e, s.Dir); err != nil {
+			return err
+		}
+		snap.Store(c)
+		log.Info("schema snapshot loaded", slog.String("dir", s.Dir),
+			slog.Int("services", len(c.Services())), slog.Int("topics", len(c.Topics(catalog.TopicFilter{}))))
+		from = fmt.Sprintf("%d topics of %d services from %s", len(c.Topics(catalog.TopicFilter{})), len(c.Services()), s.Dir)
+	} else {
+		store, leaser, where, err := openStore(e.ctx, s.DB, s.DataDir, log)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		source, err := s.gitSource(log)
+		if err != nil {
+			return err
+		}
+		syncer := &catalog.Syncer{
+			Ingester: &catalog.Ingester{
+				Store: store, Source: source, Snapshot: snap, Log: log,
+				Origin: gitsync.Redact(s.Source), Branch: s.Branch, Since: s.Since,
+			},
+			Leaser: leaser, Poll: s.Poll, Log: log,
+		}
+		cfg.Syncer = syncer
+		background = func(ctx context.Context) { _ = syncer.Run(ctx) }
+		path := s.Path
+		if path == "" {
+			path = "."
+		}
+		from = fmt.Sprintf("%s (branch %s, path %s) with the %s", gitsync.Redact(s.Source), s.Branch, path, where)
 	}
-	snap.Store(c)
-	log.Info("schema snapshot loaded", slog.String("dir", s.Dir),
-		slog.Int("services", len(c.Services())), slog.Int("topics", len(c.Topics(catalog.TopicFilter{}))),
-		slog.Int("findings", len(c.Findings())))
 
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(snap, api.Config{Version: buildVersion(), Logger: log}),
+		Handler:           api.New(snap, cfg),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -65,9 +116,17 @@ func (s *ServeCmd) Run(e *env) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	syncDone := make(chan struct{})
+	go func() {
+		defer close(syncDone)
+		if background != nil {
+			background(ctx)
+		}
+	}()
 	url := browseURL(ln.Addr())
-	fmt.Fprintf(e.stdout, "Backbone is serving %d topics of %d services from %s\nOpen %s/docs (API: %s/v1/topics)\n",
-		len(c.Topics(catalog.TopicFilter{})), len(c.Services()), s.Dir, url, url)
+	fmt.Fprintf(e.stdout, "Backbone is serving %s\nOpen %s/docs (API: %s/v1/topics)\n", from, url, url)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -77,11 +136,13 @@ func (s *ServeCmd) Run(e *env) error {
 	case <-e.ctx.Done():
 	}
 	log.Info("shutting down", slog.Duration("timeout", s.ShutdownTimeout))
-	ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
+	cancel()
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+	defer cancelShutdown()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	<-syncDone
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

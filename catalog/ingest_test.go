@@ -1,0 +1,349 @@
+package catalog_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/internal/gitfixture"
+	"github.com/backbone-registry/backbone/sqlite"
+)
+
+const ordersYAML = `description: Orders.
+owner: orders-team
+topics:
+  - name: events
+    description: Order facts.
+    value: acme.retail.orders.v1.OrderEvent
+    key: string
+    compatibility: BACKWARD_TRANSITIVE
+`
+
+const stockYAML = `description: Stock.
+owner: stock-team
+consumes: [acme.retail.orders.events]
+topics:
+  - name: events
+    description: Stock facts.
+    value: acme.retail.stock.v1.StockEvent
+`
+
+func ordersProto(body string) string {
+	return "syntax = \"proto3\";\npackage acme.retail.orders.v1;\nimport \"common/v1/money.proto\";\n// An order fact.\nmessage OrderEvent {\n" + body + "}\n"
+}
+
+const moneyProto = "syntax = \"proto3\";\npackage acme.common.v1;\n// Money.\nmessage Money {\n  // ISO 4217.\n  string currency = 1;\n  // Minor units.\n  int64 minor = 2;\n}\n"
+
+const stockProto = "syntax = \"proto3\";\npackage acme.retail.stock.v1;\nimport \"common/v1/money.proto\";\n// A stock fact.\nmessage StockEvent {\n  // SKU.\n  string sku = 1;\n  // Value.\n  acme.common.v1.Money value = 2;\n}\n"
+
+// baseFiles is a valid two-service repository under schemas/.
+func baseFiles() map[string]string {
+	return map[string]string{
+		"schemas/registry.yaml":                 "company: acme\n",
+		"schemas/common/v1/money.proto":         moneyProto,
+		"schemas/retail/orders/service.yaml":    ordersYAML,
+		"schemas/retail/orders/v1/orders.proto": ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n"),
+		"schemas/retail/stock/service.yaml":     stockYAML,
+		"schemas/retail/stock/v1/stock.proto":   stockProto,
+		"README.md":                             "not part of the schemas",
+	}
+}
+
+type harness struct {
+	t     *testing.T
+	repo  *gitfixture.Repo
+	store registry.Store
+	snap  *catalog.Snapshot
+	in    *catalog.Ingester
+	path  string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, repo: gitfixture.New(t), path: filepath.Join(t.TempDir(), "registry.db")}
+	h.reopen()
+	return h
+}
+
+// reopen starts a new Ingester on the same store file, as a restart does.
+func (h *harness) reopen() {
+	h.t.Helper()
+	if h.store != nil {
+		h.store.Close()
+	}
+	store, err := sqlite.Open(h.t.Context(), h.path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { store.Close() })
+	repo, err := gitsync.Open(h.t.Context(), gitsync.Config{Source: h.repo.Dir})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.store, h.snap = store, &catalog.Snapshot{}
+	h.in = &catalog.Ingester{
+		Store: store, Snapshot: h.snap, Log: slog.New(slog.NewTextHandler(h.t.Output(), nil)), Origin: h.repo.Dir, Branch: "main",
+		Source:  gitsync.Files{Repo: repo, Opts: gitsync.TreeOptions{Root: "schemas", Want: catalog.IsRepositoryFile}},
+		Options: catalog.Options{Now: func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) }},
+	}
+}
+
+func (h *harness) sync() int {
+	h.t.Helper()
+	n, err := h.in.Sync(h.t.Context())
+	if err != nil {
+		h.t.Fatalf("sync: %v", err)
+	}
+	return n
+}
+
+func (h *harness) versions(topic string) []registry.TopicVersion {
+	return h.snap.Catalog().History().Versions(topic)
+}
+
+func TestIngestHistory(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	files := baseFiles()
+	c1 := h.repo.Commit("initial contracts", files)
+	if n := h.sync(); n != 1 {
+		t.Fatalf("first sync: %d commits, want 1", n)
+	}
+	orders := h.versions("acme.retail.orders.events")
+	if len(orders) != 1 || orders[0].Version != 1 || orders[0].Commit.SHA != c1 || orders[0].Commit.Author != "Ada Lovelace" || orders[0].Key != "string" {
+		t.Fatalf("orders versions: %+v", orders)
+	}
+	subjects := map[string]registry.SubjectSchema{}
+	for _, s := range orders[0].Subjects {
+		subjects[s.Subject] = s
+	}
+	value, money := subjects["acme.retail.orders.events-value"], subjects["common/v1/money.proto"]
+	if value.SchemaID == 0 || value.Message != "acme.retail.orders.v1.OrderEvent" || value.Version != 1 || money.SchemaID == 0 || money.Version != 1 {
+		t.Fatalf("subjects: %+v", orders[0].Subjects)
+	}
+	hist := h.snap.Catalog().History()
+	schema, ok := hist.Schema(value.SchemaID)
+	if !ok || schema.Path != "retail/orders/v1/orders.proto" || !strings.Contains(schema.Text, "message OrderEvent") ||
+		len(schema.References) != 1 || schema.References[0].Name != "common/v1/money.proto" || schema.References[0].Version != 1 {
+		t.Fatalf("value schema: %+v", schema)
+	}
+	stockMoney := subjectOf(h.versions("acme.retail.stock.events")[0], "common/v1/money.proto")
+	if stockMoney.SchemaID != money.SchemaID {
+		t.Errorf("the same content under two topics has two IDs: %d and %d", stockMoney.SchemaID, money.SchemaID)
+	}
+
+	// A compatible change: a new version with a new ID.
+	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	c2 := h.repo.Commit("add channel", files)
+	// A comment-only change: no version, but the docs refresh.
+	files["schemas/retail/orders/v1/orders.proto"] = strings.Replace(files["schemas/retail/orders/v1/orders.proto"], "// Channel.", "// Sales channel: web, app or store.", 1)
+	h.repo.Commit("document channel", files)
+	if n := h.sync(); n != 2 {
+		t.Fatalf("second sync: %d commits, want 2", n)
+	}
+	orders = h.versions("acme.retail.orders.events")
+	if len(orders) != 2 || orders[1].Commit.SHA != c2 || subjectOf(orders[1], "acme.retail.orders.events-value").SchemaID == value.SchemaID {
+		t.Fatalf("after a compatible change and a comment: %+v", orders)
+	}
+	if got := docOf(t, h.snap.Catalog(), "channel"); got != "Sales channel: web, app or store." {
+		t.Errorf("docs after a comment-only change: got %q", got)
+	}
+	if len(h.versions("acme.retail.stock.events")) != 1 {
+		t.Errorf("stock did not change but got a version")
+	}
+
+	// A breaking change: rejected, the topic keeps version 2.
+	broken := copyFiles(files)
+	broken["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n")
+	c4 := h.repo.Commit("drop note", broken)
+	h.sync()
+	if got := len(h.versions("acme.retail.orders.events")); got != 2 {
+		t.Fatalf("a breaking commit made version %d", got)
+	}
+	rej := h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].Commit.SHA != c4 || rej[0].Topic != "acme.retail.orders.events" {
+		t.Fatalf("rejections: %+v", rej)
+	}
+	f := rej[0].Findings[0]
+	if f.Rule != "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" || f.File != "retail/orders/v1/orders.proto" || f.Line == 0 ||
+		!slices.Contains(f.Consumers, "acme.retail.stock") || f.Service != "acme.retail.orders" {
+		t.Errorf("finding: %+v", f)
+	}
+
+	// Fixed forward: reserved.
+	fixed := copyFiles(broken)
+	fixed["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  reserved 3;\n  reserved \"note\";\n")
+	c5 := h.repo.Commit("drop note properly", fixed)
+	h.sync()
+	orders = h.versions("acme.retail.orders.events")
+	if len(orders) != 3 || orders[2].Commit.SHA != c5 {
+		t.Fatalf("fix forward: %+v", orders)
+	}
+
+	// A restart serves the stored snapshot before talking to Git.
+	idsBefore := allIDs(h)
+	h.reopen()
+	h.in.Source = failingSource{}
+	if err := h.in.Restore(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c := h.snap.Catalog(); c == nil || len(c.History().Versions("acme.retail.orders.events")) != 3 {
+		t.Fatalf("restart did not restore the snapshot")
+	}
+	if _, err := h.in.Sync(t.Context()); err == nil {
+		t.Errorf("sync with Git down: want an error")
+	}
+	if h.snap.Catalog() == nil {
+		t.Errorf("a failed sync dropped the snapshot")
+	}
+	h.reopen()
+	if n := h.sync(); n != 0 {
+		t.Errorf("nothing new after a restart, got %d commits", n)
+	}
+	if got := allIDs(h); !slices.Equal(got, idsBefore) {
+		t.Errorf("IDs changed across a restart: %v → %v", idsBefore, got)
+	}
+
+	// Force-push: main goes back to c2 and gets another commit.
+	h.repo.Reset(c2)
+	// Records written with version 3 exist even though its commit vanished,
+	// so the new history must stay compatible with it too.
+	rewritten := copyFiles(fixed)
+	rewritten["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n  reserved 3;\n  reserved \"note\";\n")
+	c6 := h.repo.Commit("gift flag", rewritten)
+	h.sync()
+	orders = h.versions("acme.retail.orders.events")
+	if len(orders) != 4 || orders[3].Commit.SHA != c6 || orders[3].Version != 4 {
+		t.Fatalf("after a force-push: %+v", orders)
+	}
+	if !orders[2].Orphaned || orders[1].Orphaned {
+		t.Errorf("orphan marks: v2 %v (want false), v3 %v (want true)", orders[1].Orphaned, orders[2].Orphaned)
+	}
+	for _, id := range idsBefore {
+		if _, ok := h.snap.Catalog().History().Schema(id); !ok {
+			t.Errorf("schema %d no longer resolvable after a force-push", id)
+		}
+	}
+	// The orphaned version still guards compatibility: bringing "note" back
+	// as field 3 would misread records written with version 3.
+	reused := copyFiles(rewritten)
+	reused["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
+	h.repo.Commit("bring note back", reused)
+	h.sync()
+	if got := len(h.versions("acme.retail.orders.events")); got != 4 {
+		t.Errorf("reusing a number reserved by an orphaned version made version %d", got)
+	}
+}
+
+func TestIngestRejectsBrokenRepository(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	files := baseFiles()
+	h.repo.Commit("initial", files)
+	h.sync()
+	served := h.snap.Catalog()
+
+	broken := copyFiles(files)
+	broken["schemas/retail/stock/service.yaml"] = stockYAML + "consumez: []\n"
+	c2 := h.repo.Commit("typo", broken)
+	governance := copyFiles(files)
+	governance["schemas/retail/stock/service.yaml"] = strings.Replace(stockYAML, "consumes: [acme.retail.orders.events]", "consumes: [acme.retail.orders.eventz]", 1)
+	c3 := h.repo.Commit("unknown topic", governance)
+	h.sync()
+	rej := h.snap.Catalog().History().Rejections()
+	if len(rej) != 2 || rej[1].Commit.SHA != c2 || rej[0].Commit.SHA != c3 {
+		t.Fatalf("rejections: %+v", rej)
+	}
+	if f := rej[1].Findings[0]; f.Rule != catalog.RuleCompile || f.File != "retail/stock/service.yaml" || f.Line != 8 {
+		t.Errorf("YAML finding: %+v", f)
+	}
+	if f := rej[0].Findings[0]; f.Rule != catalog.RuleUnknownTopic {
+		t.Errorf("governance finding: %+v", f)
+	}
+	if got := h.snap.Catalog(); got.LoadedAt() != served.LoadedAt() || len(got.Topics(catalog.TopicFilter{})) != 2 {
+		t.Errorf("a broken commit replaced the served catalog")
+	}
+	if state := h.snap.Catalog().History().State(); state.Commit != c3 {
+		t.Errorf("state: %s, want %s", state.Commit, c3)
+	}
+}
+
+func TestIngestSince(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	files := baseFiles()
+	h.repo.Commit("one", files)
+	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(stockProto, "int64 minor", "int64 minor", 1) + "// Unrelated.\nmessage Other {\n  // x\n  int32 x = 1;\n}\n"
+	c2 := h.repo.Commit("two", files)
+	h.in.Since = c2[:10]
+	if n := h.sync(); n != 1 {
+		t.Errorf("--since the second commit: processed %d, want 1", n)
+	}
+	if v := h.versions("acme.retail.orders.events"); len(v) != 1 || v[0].Commit.SHA != c2 {
+		t.Errorf("versions: %+v", v)
+	}
+}
+
+func subjectOf(v registry.TopicVersion, subject string) registry.SubjectSchema {
+	for _, s := range v.Subjects {
+		if s.Subject == subject {
+			return s
+		}
+	}
+	return registry.SubjectSchema{}
+}
+
+func docOf(t *testing.T, c *catalog.Catalog, field string) string {
+	t.Helper()
+	topic, _ := c.Topic("acme.retail.orders.events")
+	msgs, _ := c.Documentation(topic)
+	for _, f := range msgs[0].Fields {
+		if f.Name == field {
+			return f.Doc
+		}
+	}
+	return ""
+}
+
+func copyFiles(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func allIDs(h *harness) []int64 {
+	schemas, err := h.store.Schemas(h.t.Context())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var ids []int64
+	for _, s := range schemas {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// failingSource is Git being unreachable.
+type failingSource struct{}
+
+func (failingSource) Fetch(context.Context) (string, error) {
+	return "", registry.Errorf(registry.EUNAVAILABLE, "git is down")
+}
+func (failingSource) Since(context.Context, string, string, int) ([]registry.Commit, bool, error) {
+	return nil, false, registry.Errorf(registry.EUNAVAILABLE, "git is down")
+}
+func (failingSource) Tree(context.Context, string) (map[string][]byte, error) {
+	return nil, registry.Errorf(registry.EUNAVAILABLE, "git is down")
+}
+func (failingSource) Update(context.Context, map[string][]byte, string, string) (map[string][]byte, []string, error) {
+	return nil, nil, registry.Errorf(registry.EUNAVAILABLE, "git is down")
+}

@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	registry "github.com/backbone-registry/backbone"
+)
+
+// State returns how far the sync got; the zero SyncState before the first.
+func (s *Store) State(ctx context.Context) (registry.SyncState, error) {
+	var st registry.SyncState
+	var syncedAt int64
+	err := s.read.QueryRowContext(ctx, `SELECT source, branch, commit_sha, synced_at FROM sync_state WHERE id = 1`).
+		Scan(&st.Source, &st.Branch, &st.Commit, &syncedAt)
+	if err != nil {
+		return registry.SyncState{}, fmt.Errorf("read sync state: %w", interpretError(err))
+	}
+	st.SyncedAt = fromMicros(syncedAt)
+	return st, nil
+}
+
+// Tree returns the repository files at the served commit. It returns
+// ENOTFOUND until a step has stored a tree.
+func (s *Store) Tree(ctx context.Context) (map[string][]byte, error) {
+	tree, err := s.tree(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read tree: %w", err)
+	}
+	return tree, nil
+}
+
+func (s *Store) tree(ctx context.Context) (map[string][]byte, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer tx.Rollback()
+	var hasTree bool
+	if err := tx.QueryRowContext(ctx, `SELECT has_tree FROM sync_state WHERE id = 1`).Scan(&hasTree); err != nil {
+		return nil, interpretError(err)
+	}
+	if !hasTree {
+		return nil, registry.Errorf(registry.ENOTFOUND, "no tree stored yet")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT path, content FROM tree`)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	tree := map[string][]byte{}
+	for rows.Next() {
+		var path string
+		var content []byte
+		if err := rows.Scan(&path, &content); err != nil {
+			return nil, interpretError(err)
+		}
+		tree[path] = blob(content)
+	}
+	return tree, interpretError(rows.Err())
+}
+
+const schemaColumns = `id, hash, format, path, text, refs, created_at`
+
+// Schema returns the schema with a global ID; ENOTFOUND if none.
+func (s *Store) Schema(ctx context.Context, id int64) (*registry.Schema, error) {
+	sc, err := scanSchema(s.read.QueryRowContext(ctx, `SELECT `+schemaColumns+` FROM schemas WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, registry.Errorf(registry.ENOTFOUND, "no schema with ID %d", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("read schema %d: %w", id, interpretError(err))
+	}
+	return &sc, nil
+}
+
+// Schemas returns every stored schema, by ascending ID.
+func (s *Store) Schemas(ctx context.Context) ([]registry.Schema, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+schemaColumns+` FROM schemas ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read schemas: %w", interpretError(err))
+	}
+	defer rows.Close()
+	var out []registry.Schema
+	for rows.Next() {
+		sc, err := scanSchema(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read schemas: %w", interpretError(err))
+		}
+		out = append(out, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schemas: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+func scanSchema(row interface{ Scan(...any) error }) (registry.Schema, error) {
+	var sc registry.Schema
+	var refs string
+	var created int64
+	if err := row.Scan(&sc.ID, &sc.Hash, &sc.Format, &sc.Path, &sc.Text, &refs, &created); err != nil {
+		return sc, err
+	}
+	sc.CreatedAt = fromMicros(created)
+	if err := json.Unmarshal([]byte(refs), &sc.References); err != nil {
+		return sc, fmt.Errorf("decode references of schema %d: %w", sc.ID, err)
+	}
+	return sc, nil
+}
+
+// Versions returns every topic version, by topic then version, with each
+// subject's schema ID. Topics sort by bytes, as Go compares strings.
+func (s *Store) Versions(ctx context.Context) ([]registry.TopicVersion, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT v.topic, v.version, v.fingerprint, v.key_type, v.commit_sha, v.commit_author, v.commit_email,
+		       v.commit_time, v.commit_message, v.orphaned, v.created_at, vs.subject, vs.subject_version, vs.message, vs.schema_id, sc.hash
+		FROM topic_versions v
+		LEFT JOIN version_subjects vs ON vs.topic = v.topic AND vs.version = v.version
+		LEFT JOIN schemas sc ON sc.id = vs.schema_id
+		ORDER BY v.topic, v.version, vs.ord`)
+	if err != nil {
+		return nil, fmt.Errorf("read versions: %w", interpretError(err))
+	}
+	defer rows.Close()
+	var out []registry.TopicVersion
+	for rows.Next() {
+		var v registry.TopicVersion
+		var commitTime, created int64
+		var subject, message, hash sql.NullString
+		var schemaID, subjectVersion sql.NullInt64
+		if err := rows.Scan(&v.Topic, &v.Version, &v.Fingerprint, &v.Key, &v.Commit.SHA, &v.Commit.Author, &v.Commit.Email,
+			&commitTime, &v.Commit.Message, &v.Orphaned, &created, &subject, &subjectVersion, &message, &schemaID, &hash); err != nil {
+			return nil, fmt.Errorf("read versions: %w", interpretError(err))
+		}
+		if n := len(out); n == 0 || out[n-1].Topic != v.Topic || out[n-1].Version != v.Version {
+			v.Commit.Time, v.CreatedAt = fromMicros(commitTime), fromMicros(created)
+			out = append(out, v)
+		}
+		if subject.Valid {
+			last := &out[len(out)-1]
+			last.Subjects = append(last.Subjects, registry.SubjectSchema{Subject: subject.String, Version: int(subjectVersion.Int64), Message: message.String, Hash: hash.String, SchemaID: schemaID.Int64})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read versions: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+// Rejections returns the most recent rejected commits first, at most limit;
+// every one if limit is not positive.
+func (s *Store) Rejections(ctx context.Context, limit int) ([]registry.Rejection, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite's "no limit"
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at
+		FROM rejections ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read rejections: %w", interpretError(err))
+	}
+	defer rows.Close()
+	var out []registry.Rejection
+	for rows.Next() {
+		var r registry.Rejection
+		var commitTime, created int64
+		var findings string
+		if err := rows.Scan(&r.ID, &r.Topic, &r.Commit.SHA, &r.Commit.Author, &r.Commit.Email, &commitTime,
+			&r.Commit.Message, &findings, &created); err != nil {
+			return nil, fmt.Errorf("read rejections: %w", interpretError(err))
+		}
+		r.Commit.Time, r.CreatedAt = fromMicros(commitTime), fromMicros(created)
+		if err := json.Unmarshal([]byte(findings), &r.Findings); err != nil {
+			return nil, fmt.Errorf("decode findings of rejection %d: %w", r.ID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read rejections: %w", interpretError(err))
+	}
+	return out, nil
+}
