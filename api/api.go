@@ -4,6 +4,7 @@
 package api
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -28,6 +29,7 @@ type Config struct {
 	Syncer        Syncer       // nil when serving a plain directory
 	WebhookSecret string       // empty: webhooks are refused
 	Branch        string       // the followed branch, to ignore pushes to others
+	Metrics       *Metrics     // nil: /metrics answers 404
 }
 
 // New returns the HTTP handler serving every route for src.
@@ -39,6 +41,9 @@ func New(src Source, cfg Config) http.Handler {
 	mux.Handle("GET /docs", docs)
 	mux.Handle("GET /docs/assets/", docs)
 	mux.HandleFunc("GET /{$}", root)
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	return mux
 }
 
@@ -59,6 +64,7 @@ func HumaConfig(version string) huma.Config {
 	cfg.DocsPath = "" // served by docsHandler from vendored assets, not a CDN
 	cfg.SchemasPath = "/openapi/schemas"
 	cfg.CreateHooks = nil // no $schema links in bodies: responses stay plain JSON
+	cfg.Formats["application/x-protobuf"] = protobufFormat
 	return cfg
 }
 
@@ -69,6 +75,7 @@ func Register(api huma.API, src Source, cfg Config) {
 	h.registerHealth(api)
 	h.registerTopics(api)
 	h.registerVersions(api)
+	h.registerDiff(api)
 	h.registerServices(api)
 	h.registerRules(api)
 	h.registerStatus(api)
@@ -101,4 +108,24 @@ func root(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/docs", http.StatusFound)
+}
+
+// protobufFormat serves bodies that have a protobuf form (a version's
+// FileDescriptorSet) when the client asks for application/x-protobuf.
+var protobufFormat = huma.Format{
+	Marshal: func(w io.Writer, v any) error {
+		p, ok := v.(interface{ DescriptorSet() ([]byte, error) })
+		if !ok {
+			return huma.Error406NotAcceptable("only topic versions are served as application/x-protobuf")
+		}
+		b, err := p.DescriptorSet()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	},
+	Unmarshal: func([]byte, any) error {
+		return huma.Error415UnsupportedMediaType("application/x-protobuf bodies are not accepted")
+	},
 }

@@ -3,11 +3,18 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/compat"
 )
 
 // ListVersionsOutput lists a topic's versions.
@@ -24,13 +31,25 @@ type VersionList struct {
 // GetVersionInput names a topic version.
 type GetVersionInput struct {
 	Topic   string `path:"topic" doc:"Full topic name" example:"acme.retail.orders.events"`
-	Version int    `path:"version" minimum:"1" doc:"Version number" example:"1"`
+	Version string `path:"version" pattern:"^([1-9][0-9]{0,8}|latest)$" doc:"Version number, or latest" example:"1"`
 }
 
 // VersionDetail is a topic version with the schema of each of its subjects.
+// Asked for application/x-protobuf, it is served as a FileDescriptorSet.
 type VersionDetail struct {
 	registry.TopicVersion
 	Schemas []registry.Schema `json:"schemas" doc:"The schema of every subject of this version, imports included"`
+
+	descriptors func() ([]byte, error) // the FileDescriptorSet, built on demand
+}
+
+// DescriptorSet returns the version's files as a serialized
+// google.protobuf.FileDescriptorSet, dependencies first.
+func (v VersionDetail) DescriptorSet() ([]byte, error) {
+	if v.descriptors == nil {
+		return nil, registry.Errorf(registry.ENOTFOUND, "no descriptors for this version")
+	}
+	return v.descriptors()
 }
 
 // GetVersionOutput is one topic version.
@@ -61,8 +80,9 @@ func (h *handlers) registerVersions(api huma.API) {
 	}, h.listVersions)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-version", Method: http.MethodGet, Path: "/v1/topics/{topic}/versions/{version}", Tags: []string{"Versions"},
-		Summary:     "Get a topic version",
-		Description: "One version of the topic with the .proto text of each subject as it was in Git. Immutable: cached for a year.",
+		Summary: "Get a topic version",
+		Description: "One version of the topic with the .proto text of each subject as it was in Git, or, with Accept: application/x-protobuf, " +
+			"a serialized google.protobuf.FileDescriptorSet of its files and their imports (well-known types included). Numbered versions are immutable: cached for a year; latest for a few seconds.",
 	}, h.getVersion)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-schema", Method: http.MethodGet, Path: "/v1/schemas/{id}", Tags: []string{"Versions"},
@@ -98,24 +118,88 @@ func (h *handlers) listVersions(_ context.Context, in *GetTopicInput) (*ListVers
 	return &ListVersionsOutput{Body: VersionList{Topic: in.Topic, Versions: versions}}, nil
 }
 
-func (h *handlers) getVersion(_ context.Context, in *GetVersionInput) (*GetVersionOutput, error) {
+func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVersionOutput, error) {
 	_, hist, err := h.history()
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range hist.Versions(in.Topic) {
-		if v.Version != in.Version {
-			continue
-		}
-		out := &GetVersionOutput{CacheControl: immutable, Body: VersionDetail{TopicVersion: v, Schemas: []registry.Schema{}}}
-		for _, s := range v.Subjects {
-			if schema, ok := hist.Schema(s.SchemaID); ok {
-				out.Body.Schemas = append(out.Body.Schemas, *schema)
-			}
-		}
-		return out, nil
+	v, ok := findVersion(hist, in.Topic, in.Version)
+	if !ok {
+		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "topic %q has no version %s", in.Topic, in.Version))
 	}
-	return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "topic %q has no version %d", in.Topic, in.Version))
+	out := &GetVersionOutput{CacheControl: immutable, Body: VersionDetail{TopicVersion: v, Schemas: []registry.Schema{}}}
+	if in.Version == "latest" {
+		out.CacheControl = latestCache
+	}
+	out.Body.Schemas = schemasOf(hist, v)
+	out.Body.descriptors = func() ([]byte, error) { return descriptorSet(ctx, hist, v) }
+	return out, nil
+}
+
+// schemasOf returns the schema of every subject of a version.
+func schemasOf(hist *catalog.History, v registry.TopicVersion) []registry.Schema {
+	out := []registry.Schema{}
+	for _, s := range v.Subjects {
+		if schema, ok := hist.Schema(s.SchemaID); ok {
+			out = append(out, *schema)
+		}
+	}
+	return out
+}
+
+// latestCache is the Cache-Control of "latest": it moves with each sync.
+const latestCache = "public, max-age=5"
+
+// findVersion resolves a version number or "latest".
+func findVersion(hist *catalog.History, topic, version string) (registry.TopicVersion, bool) {
+	versions := hist.Versions(topic)
+	if version == "latest" {
+		if len(versions) == 0 {
+			return registry.TopicVersion{}, false
+		}
+		return versions[len(versions)-1], true
+	}
+	n, err := strconv.Atoi(version)
+	if err != nil {
+		return registry.TopicVersion{}, false
+	}
+	for _, v := range versions {
+		if v.Version == n {
+			return v, true
+		}
+	}
+	return registry.TopicVersion{}, false
+}
+
+// descriptorSet compiles a version's stored files and serializes them, with
+// every dependency, as a FileDescriptorSet.
+func descriptorSet(ctx context.Context, hist *catalog.History, v registry.TopicVersion) ([]byte, error) {
+	files, err := hist.Files(v)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := compat.CompileSources(ctx, files, compat.DefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	set := &descriptorpb.FileDescriptorSet{}
+	seen := map[string]bool{}
+	var add func(fd protoreflect.FileDescriptor)
+	add = func(fd protoreflect.FileDescriptor) {
+		if seen[fd.Path()] {
+			return
+		}
+		seen[fd.Path()] = true
+		imports := fd.Imports()
+		for i := range imports.Len() {
+			add(imports.Get(i).FileDescriptor)
+		}
+		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
+	}
+	for _, fd := range schema.Files() {
+		add(fd)
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(set)
 }
 
 func (h *handlers) getSchema(_ context.Context, in *GetSchemaInput) (*GetSchemaOutput, error) {

@@ -1,9 +1,12 @@
 package catalog
 
 import (
+	"context"
+	"fmt"
 	"slices"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/compat"
 )
 
 // maxRejections is how many recent rejected commits a History keeps.
@@ -169,4 +172,78 @@ func (h *History) knownCommits() map[string]bool {
 		known[r.Commit.SHA] = true
 	}
 	return known
+}
+
+// VersionCount returns how many topic versions the history holds.
+func (h *History) VersionCount() int {
+	n := 0
+	for _, vs := range h.versions {
+		n += len(vs)
+	}
+	return n
+}
+
+// Files rebuilds the .proto files a version needs (path → content) from
+// its stored schemas: each subject's file and, through references, its
+// imports.
+func (h *History) Files(v registry.TopicVersion) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	var add func(path, hash string) error
+	add = func(path, hash string) error {
+		s, ok := h.byHash[hash]
+		if !ok {
+			return registry.Errorf(registry.EINTERNAL, "schema %s is not stored", hash)
+		}
+		if _, done := files[path]; done {
+			return nil
+		}
+		files[path] = []byte(s.Text)
+		for _, r := range s.References {
+			if err := add(r.Name, r.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, s := range v.Subjects {
+		if s.Message == "" {
+			continue // an import: reached through references
+		}
+		stored, ok := h.byHash[s.Hash]
+		if !ok {
+			return nil, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
+		}
+		if err := add(stored.Path, s.Hash); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// Contract compiles a stored version back into the contract it recorded.
+func (h *History) Contract(ctx context.Context, v registry.TopicVersion, limits compat.Limits) (compat.Contract, error) {
+	ct := compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}
+	files, err := h.Files(v)
+	if err != nil {
+		return ct, err
+	}
+	schema, err := compat.CompileSources(ctx, files, limits.WithDefaults())
+	if err != nil {
+		return ct, err
+	}
+	for _, s := range v.Subjects {
+		if s.Message == "" {
+			continue
+		}
+		md, ok := schema.FindMessage(s.Message)
+		if !ok {
+			return ct, registry.Errorf(registry.EINTERNAL, "message %s missing from its stored schema", s.Message)
+		}
+		if s.Subject == KeySubject(v.Topic) {
+			ct.Key = md
+		} else {
+			ct.Values = append(ct.Values, md)
+		}
+	}
+	return ct, nil
 }

@@ -69,9 +69,24 @@ type Ingester struct {
 	Since string
 
 	mu        sync.Mutex // one step at a time
+	counts    Counts
 	hist      *History
 	tree      map[string][]byte // at hist.State().Commit
 	contracts map[string][]compat.Contract
+}
+
+// Counts are what an Ingester did since it was made.
+type Counts struct {
+	Commits    int // commits processed
+	Versions   int // versions created
+	Rejections int // rejections recorded (one per topic per commit, or per broken commit)
+}
+
+// Counts returns what the Ingester did since it was made.
+func (in *Ingester) Counts() Counts {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.counts
 }
 
 // Restore loads what the store holds and, if it has a tree, serves it: a
@@ -255,6 +270,9 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	}
 	in.hist = in.hist.next(step, ids)
 	in.tree = files
+	in.counts.Commits++
+	in.counts.Versions += len(step.Versions)
+	in.counts.Rejections += len(step.Rejections)
 	for _, v := range step.Versions {
 		if cached, ok := in.contracts[v.Topic]; ok {
 			ct := contracts[v.Topic]
@@ -348,56 +366,7 @@ func (in *Ingester) previous(ctx context.Context, topic string) ([]compat.Contra
 
 // compileVersion rebuilds a stored version's contract from its schemas.
 func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion) (compat.Contract, error) {
-	files := map[string][]byte{}
-	var add func(path, hash string) error
-	add = func(path, hash string) error {
-		s, ok := in.hist.SchemaByHash(hash)
-		if !ok {
-			return registry.Errorf(registry.EINTERNAL, "schema %s is not stored", hash)
-		}
-		if _, done := files[path]; done {
-			return nil
-		}
-		files[path] = []byte(s.Text)
-		for _, r := range s.References {
-			if err := add(r.Name, r.Hash); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	ct := compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}
-	for _, s := range v.Subjects {
-		if s.Message == "" {
-			continue // an import: reached through references
-		}
-		stored, ok := in.hist.SchemaByHash(s.Hash)
-		if !ok {
-			return ct, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
-		}
-		if err := add(stored.Path, s.Hash); err != nil {
-			return ct, err
-		}
-	}
-	schema, err := compat.CompileSources(ctx, files, in.Options.withDefaults().Limits)
-	if err != nil {
-		return ct, err
-	}
-	for _, s := range v.Subjects {
-		if s.Message == "" {
-			continue
-		}
-		md, ok := schema.FindMessage(s.Message)
-		if !ok {
-			return ct, registry.Errorf(registry.EINTERNAL, "message %s missing from its stored schema", s.Message)
-		}
-		if s.Subject == KeySubject(v.Topic) {
-			ct.Key = md
-		} else {
-			ct.Values = append(ct.Values, md)
-		}
-	}
-	return ct, nil
+	return in.hist.Contract(ctx, v, in.Options.withDefaults().Limits)
 }
 
 // diagnosticFindings turns load problems into findings of rule COMPILE.

@@ -19,6 +19,13 @@ type SyncStatus struct {
 	Failures    int       `json:"consecutive_failures"`
 }
 
+// SyncReport describes one sync attempt.
+type SyncReport struct {
+	Duration time.Duration
+	Commits  int   // commits processed
+	Err      error // nil on success
+}
+
 // Syncer keeps the served snapshot in step with the repository. The leader
 // polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and backs
 // off on errors, serving its last snapshot meanwhile; followers reload from
@@ -29,6 +36,8 @@ type Syncer struct {
 	Leaser   registry.Leaser // nil: this process always leads (embedded store)
 	Poll     time.Duration   // default 30s
 	Log      *slog.Logger
+	// Observe, if set, hears about every sync attempt (for metrics).
+	Observe func(SyncReport)
 
 	trigger chan struct{}
 	status  atomic.Pointer[SyncStatus]
@@ -98,6 +107,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 		if st.Leader {
 			st.LastAttempt = time.Now()
 			n, err := s.Ingester.Sync(ctx)
+			if s.Observe != nil && ctx.Err() == nil {
+				s.Observe(SyncReport{Duration: time.Since(st.LastAttempt), Commits: n, Err: err})
+			}
 			switch {
 			case ctx.Err() != nil:
 				return nil

@@ -74,6 +74,7 @@ func (s *ServeCmd) Run(e *env) error {
 			return err
 		}
 		snap.Store(c)
+		cfg.Metrics = api.NewMetrics(snap, nil, nil)
 		log.Info("schema snapshot loaded", slog.String("dir", s.Dir),
 			slog.Int("services", len(c.Services())), slog.Int("topics", len(c.Topics(catalog.TopicFilter{}))))
 		from = fmt.Sprintf("%d topics of %d services from %s", len(c.Topics(catalog.TopicFilter{})), len(c.Services()), s.Dir)
@@ -87,14 +88,14 @@ func (s *ServeCmd) Run(e *env) error {
 		if err != nil {
 			return err
 		}
-		syncer := &catalog.Syncer{
-			Ingester: &catalog.Ingester{
-				Store: store, Source: source, Snapshot: snap, Log: log,
-				Origin: gitsync.Redact(s.Source), Branch: s.Branch, Since: s.Since,
-			},
-			Leaser: leaser, Poll: s.Poll, Log: log,
+		ingester := &catalog.Ingester{
+			Store: store, Source: source, Snapshot: snap, Log: log,
+			Origin: gitsync.Redact(s.Source), Branch: s.Branch, Since: s.Since,
 		}
+		syncer := &catalog.Syncer{Ingester: ingester, Leaser: leaser, Poll: s.Poll, Log: log}
 		cfg.Syncer = syncer
+		cfg.Metrics = api.NewMetrics(snap, ingester, syncer)
+		syncer.Observe = cfg.Metrics.ObserveSync
 		background = func(ctx context.Context) { _ = syncer.Run(ctx) }
 		path := s.Path
 		if path == "" {
