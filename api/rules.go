@@ -41,7 +41,7 @@ func (h *handlers) listRules(context.Context, *struct{}) (*ListRulesOutput, erro
 		return nil, err
 	}
 	out := &ListRulesOutput{}
-	for _, r := range catalog.Rules() {
+	for _, r := range catalog.Catalogue() {
 		out.Body.Rules = append(out.Body.Rules, RuleInfo{Rule: r, Severity: c.Severity(r.ID)})
 	}
 	return out, nil

@@ -72,8 +72,19 @@ func Rules() []registry.Rule {
 	return out
 }
 
-// Severity returns the severity the repository configured for a rule.
-func (c *Catalog) Severity(ruleID string) registry.Severity { return c.severities[ruleID] }
+// Catalogue returns every rule: governance rules, then compatibility rules.
+func Catalogue() []registry.Rule {
+	return append(Rules(), compat.Rules()...)
+}
+
+// Severity returns the severity the repository configured for a rule;
+// compatibility rules are errors.
+func (c *Catalog) Severity(ruleID string) registry.Severity {
+	if s, ok := c.severities[ruleID]; ok {
+		return s
+	}
+	return registry.SeverityError
+}
 
 // runRules applies every rule not switched off and returns the findings
 // sorted by position.

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/backbone-registry/backbone/catalog"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -247,13 +249,13 @@ func TestRulesOpenAPIVersion(t *testing.T) {
 		}
 		return stdout.String()
 	}
-	if out := run("rules"); !strings.Contains(out, "SINGLE_WRITER") || !strings.Contains(out, "ORPHAN_TOPIC") {
+	if out := run("rules"); !strings.Contains(out, "SINGLE_WRITER") || !strings.Contains(out, "ORPHAN_TOPIC") || !regexp.MustCompile(`FIELD_WIRE_COMPATIBLE_TYPE +compatibility +error +WIRE +BACKWARD,FORWARD`).MatchString(out) {
 		t.Errorf("rules: got %s", out)
 	}
 	var rules struct {
 		Rules []struct{ ID string } `json:"rules"`
 	}
-	if err := json.Unmarshal([]byte(run("rules", "--format", "json")), &rules); err != nil || len(rules.Rules) != 11 {
+	if err := json.Unmarshal([]byte(run("rules", "--format", "json")), &rules); err != nil || len(rules.Rules) != len(catalog.Catalogue()) {
 		t.Errorf("rules --format json: %v, %d rules", err, len(rules.Rules))
 	}
 	var spec struct {

@@ -16,7 +16,7 @@ type RulesCmd struct {
 
 // Run implements the command.
 func (r *RulesCmd) Run(e *env) error {
-	rules := catalog.Rules()
+	rules := catalog.Catalogue()
 	if r.Format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
