@@ -55,10 +55,14 @@ func TestDependencyDirection(t *testing.T) {
 	// forbidden[pkg] lists our packages that pkg must not depend on,
 	// directly or not.
 	forbidden := map[string][]string{
-		"":        {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "postgres", "sqlite"},
-		"compat":  {"catalog", "api", "web", "cmd/registry", "gitsync", "postgres", "sqlite"},
-		"catalog": {"api", "web", "cmd/registry", "gitsync", "postgres", "sqlite"},
-		"api":     {"web", "cmd/registry", "gitsync", "postgres", "sqlite"},
+		"":          {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "postgres", "sqlite"},
+		"compat":    {"catalog", "api", "web", "cmd/registry", "gitsync", "postgres", "sqlite"},
+		"catalog":   {"api", "web", "cmd/registry", "gitsync", "postgres", "sqlite", "storetest"},
+		"api":       {"web", "cmd/registry", "gitsync", "postgres", "sqlite", "storetest"},
+		"gitsync":   {"compat", "catalog", "api", "web", "cmd/registry", "postgres", "sqlite"},
+		"sqlite":    {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "postgres"},
+		"postgres":  {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "sqlite"},
+		"storetest": {"compat", "catalog", "api", "web", "cmd/registry", "gitsync"},
 	}
 	for name, banned := range forbidden {
 		p, ok := pkgs[name]
