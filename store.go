@@ -69,6 +69,28 @@ type SyncStep struct {
 	Orphaned   []string          // commit SHAs no longer on the branch: their versions are marked
 }
 
+// Validate checks what every store needs of a step before it touches its
+// database: schemas have hashes, versions name a topic and a version from 1,
+// subjects name a subject and a hash. It returns EINVALID otherwise.
+func (step SyncStep) Validate() error {
+	for _, sc := range step.Schemas {
+		if sc.Hash == "" {
+			return Errorf(EINVALID, "schema %s has no hash", sc.Path)
+		}
+	}
+	for _, v := range step.Versions {
+		if v.Topic == "" || v.Version < 1 {
+			return Errorf(EINVALID, "version %d of topic %q: want a topic and a version from 1", v.Version, v.Topic)
+		}
+		for _, sub := range v.Subjects {
+			if sub.Subject == "" || sub.Hash == "" {
+				return Errorf(EINVALID, "%s version %d: a subject without name or hash", v.Topic, v.Version)
+			}
+		}
+	}
+	return nil
+}
+
 // SyncState is how far the sync got.
 type SyncState struct {
 	Source   string    `json:"source"` // where the repository comes from, credentials redacted

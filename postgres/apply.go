@@ -18,7 +18,7 @@ import (
 // store holds, and ECONFLICT for a version already stored; either way
 // nothing is stored. Listeners hear of the step when it commits.
 func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]int64, error) {
-	if err := validate(step); err != nil {
+	if err := step.Validate(); err != nil {
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, err)
 	}
 	var ids map[string]int64
@@ -207,26 +207,6 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	return br.Close()
-}
-
-// validate checks what Apply needs of a step before it touches the database.
-func validate(step registry.SyncStep) error {
-	for _, sc := range step.Schemas {
-		if sc.Hash == "" {
-			return registry.Errorf(registry.EINVALID, "schema %s has no hash", sc.Path)
-		}
-	}
-	for _, v := range step.Versions {
-		if v.Topic == "" || v.Version < 1 {
-			return registry.Errorf(registry.EINVALID, "version %d of topic %q: want a topic and a version from 1", v.Version, v.Topic)
-		}
-		for _, sub := range v.Subjects {
-			if sub.Subject == "" || sub.Hash == "" {
-				return registry.Errorf(registry.EINVALID, "%s version %d: a subject without name or hash", v.Topic, v.Version)
-			}
-		}
-	}
-	return nil
 }
 
 // orNow returns t, or now when t is zero: the store dates what the caller

@@ -28,12 +28,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	registry "github.com/backbone-registry/backbone"
+	migrate "github.com/backbone-registry/backbone/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -118,42 +116,12 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// migration is one numbered SQL file of migrations/.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".sql")
-		num, _, _ := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its number", f)
-		}
-		text, err := fs.ReadFile(migrations, f)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(text)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	return ms, nil
-}
-
 // Migrate applies the embedded migrations the schema lacks, in order, in one
 // transaction that first takes a transaction-level advisory lock: replicas
 // starting at once migrate one after the other, and the later ones find
 // nothing to do. Open calls it; `registry migrate` may too.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -171,7 +139,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) migrate(ctx context.Context, ms []migration) (done []string, unknown int, err error) {
+func (s *Store) migrate(ctx context.Context, ms []migrate.Migration) (done []string, unknown int, err error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, 0, interpretError(err)
@@ -194,17 +162,17 @@ func (s *Store) migrate(ctx context.Context, ms []migration) (done []string, unk
 		return nil, 0, interpretError(err)
 	}
 	for _, m := range ms {
-		if i := slices.Index(versions, m.version); i >= 0 {
+		if i := slices.Index(versions, m.Version); i >= 0 {
 			versions = slices.Delete(versions, i, i+1)
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", m.name, interpretError(err))
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", m.Name, interpretError(err))
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", m.name, interpretError(err))
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", m.Name, interpretError(err))
 		}
-		done = append(done, m.name)
+		done = append(done, m.Name)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, 0, interpretError(err)

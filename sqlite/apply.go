@@ -27,7 +27,7 @@ func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]i
 }
 
 func (s *Store) apply(ctx context.Context, step registry.SyncStep) (map[string]int64, error) {
-	if err := validate(step); err != nil {
+	if err := step.Validate(); err != nil {
 		return nil, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -166,26 +166,6 @@ func storeVersion(ctx context.Context, tx *sql.Tx, v registry.TopicVersion, ids 
 		if _, err := tx.ExecContext(ctx, `INSERT INTO version_subjects (topic, version, ord, subject, subject_version, message, schema_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, v.Topic, v.Version, i, sub.Subject, sub.Version, sub.Message, ids[sub.Hash]); err != nil {
 			return interpretError(err)
-		}
-	}
-	return nil
-}
-
-// validate checks what Apply needs of a step before it touches the database.
-func validate(step registry.SyncStep) error {
-	for _, sc := range step.Schemas {
-		if sc.Hash == "" {
-			return registry.Errorf(registry.EINVALID, "schema %s has no hash", sc.Path)
-		}
-	}
-	for _, v := range step.Versions {
-		if v.Topic == "" || v.Version < 1 {
-			return registry.Errorf(registry.EINVALID, "version %d of topic %q: want a topic and a version from 1", v.Version, v.Topic)
-		}
-		for _, sub := range v.Subjects {
-			if sub.Subject == "" || sub.Hash == "" {
-				return registry.Errorf(registry.EINVALID, "%s version %d: a subject without name or hash", v.Topic, v.Version)
-			}
 		}
 	}
 	return nil

@@ -17,14 +17,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +29,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	registry "github.com/backbone-registry/backbone"
+	migrate "github.com/backbone-registry/backbone/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -134,41 +132,11 @@ func (s *Store) closeDBs() error {
 	return nil
 }
 
-// migration is one numbered SQL file of migrations/.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func loadMigrations() ([]migration, error) {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".sql")
-		num, _, _ := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its number", f)
-		}
-		text, err := fs.ReadFile(migrations, f)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(text)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	return ms, nil
-}
-
 // Migrate applies the embedded migrations the database lacks, in order, in
 // one transaction. Open calls it; `registry migrate` may too. The writer's
 // BEGIN IMMEDIATE keeps two processes from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -204,18 +172,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 	var done []string
 	for _, m := range ms {
-		if applied[m.version] {
-			delete(applied, m.version)
+		if applied[m.Version] {
+			delete(applied, m.Version)
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, interpretError(err))
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, interpretError(err))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			m.version, m.name, time.Now().UnixMicro()); err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, interpretError(err))
+			m.Version, m.Name, time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, interpretError(err))
 		}
-		done = append(done, m.name)
+		done = append(done, m.Name)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", interpretError(err))
