@@ -6,6 +6,7 @@ package api
 import (
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -63,7 +64,8 @@ func HumaConfig(version string) huma.Config {
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = "" // served by docsHandler from vendored assets, not a CDN
 	cfg.SchemasPath = "/openapi/schemas"
-	cfg.CreateHooks = nil // no $schema links in bodies: responses stay plain JSON
+	cfg.CreateHooks = nil                 // no $schema links in bodies: responses stay plain JSON
+	cfg.Formats = maps.Clone(cfg.Formats) // huma's defaults are a shared package map
 	cfg.Formats["application/x-protobuf"] = protobufFormat
 	return cfg
 }
@@ -80,6 +82,7 @@ func Register(api huma.API, src Source, cfg Config) {
 	h.registerRules(api)
 	h.registerStatus(api)
 	h.registerHooks(api)
+	h.registerConfluent(api)
 }
 
 type handlers struct {

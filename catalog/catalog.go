@@ -74,6 +74,10 @@ type nameRef struct {
 // Company returns the company prefix of every name, e.g. "acme".
 func (c *Catalog) Company() string { return c.company }
 
+// Defaults returns the repository's default compatibility mode and level,
+// from registry.yaml or the built-in defaults.
+func (c *Catalog) Defaults() (registry.Compatibility, registry.Level) { return c.compatibility, c.level }
+
 // LoadedAt returns when the catalog was built.
 func (c *Catalog) LoadedAt() time.Time { return c.loadedAt }
 
