@@ -31,7 +31,13 @@ type Config struct {
 	WebhookSecret string       // empty: webhooks are refused
 	Branch        string       // the followed branch, to ignore pushes to others
 	Metrics       *Metrics     // nil: /metrics answers 404
+	Auth          *Auth        // nil: anonymous read, no admin
+	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
 }
+
+// DefaultMaxBody bounds request bodies: large enough for a schema with its
+// references in a Confluent lookup, small enough to refuse abuse.
+const DefaultMaxBody = 4 << 20
 
 // New returns the HTTP handler serving every route for src.
 func New(src Source, cfg Config) http.Handler {
@@ -45,7 +51,15 @@ func New(src Source, cfg Config) http.Handler {
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	}
-	return mux
+	max := cfg.MaxBodyBytes
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	auth := cfg.Auth
+	if auth == nil {
+		auth, _ = NewAuth(nil, true, cfg.logger())
+	}
+	return LimitBody(max, auth.Middleware(mux))
 }
 
 func (c Config) logger() *slog.Logger {

@@ -277,3 +277,35 @@ func TestRulesOpenAPIVersion(t *testing.T) {
 		t.Errorf("version: got %q", out)
 	}
 }
+
+func TestServeWithCredentials(t *testing.T) {
+	t.Parallel()
+	creds := filepath.Join(t.TempDir(), "credentials.yaml")
+	if err := os.WriteFile(creds, []byte("- name: ci\n  role: read\n  token: t0ken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, stop, _ := startServe(t, "--dir", "../../schemas", "--credentials", creds, "--no-anonymous-read")
+	defer stop()
+	resp, err := http.Get(base + "/v1/topics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous read: got %d, want 401", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/topics", nil)
+	req.Header.Set("Authorization", "Bearer t0ken")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with the token: got %d, want 200", resp.StatusCode)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main(t.Context(), []string{"serve", "--dir", "../../schemas", "--no-anonymous-read"}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("--no-anonymous-read without credentials: exit %d, want %d", code, exitUsage)
+	}
+}

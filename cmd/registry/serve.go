@@ -38,6 +38,10 @@ type ServeCmd struct {
 	SSHPassphrase string `name:"ssh-passphrase" help:"Passphrase of the ssh key."`
 	KnownHosts    string `help:"known_hosts file for an ssh source (default: the user's)."`
 
+	Credentials   string `help:"Credentials file (YAML list of {name, role: read|admin, token | username+password}); secrets may be SHA-256 hex."`
+	AnonymousRead bool   `default:"true" negatable:"" help:"Let requests without credentials read (--no-anonymous-read requires credentials)."`
+	MaxBody       int64  `default:"4194304" help:"Largest request body, in bytes."`
+
 	LogFormat string `default:"text" enum:"text,json" help:"Log format: text or json."`
 	LogLevel  string `default:"info" enum:"debug,info,warn,error" help:"Log level."`
 
@@ -62,7 +66,11 @@ func (s *ServeCmd) Run(e *env) error {
 		return err
 	}
 	snap := &catalog.Snapshot{}
-	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch}
+	auth, err := s.auth(log)
+	if err != nil {
+		return err
+	}
+	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody}
 	var from string
 	var background func(ctx context.Context)
 	if mode == modeDir {
@@ -148,6 +156,27 @@ func (s *ServeCmd) Run(e *env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// auth reads the credentials file, if any.
+func (s *ServeCmd) auth(log *slog.Logger) (*api.Auth, error) {
+	var creds []api.Credential
+	if s.Credentials != "" {
+		data, err := os.ReadFile(s.Credentials)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("credentials: %w", err)}
+		}
+		if creds, err = api.ParseCredentials(s.Credentials, data); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	if len(creds) == 0 && !s.AnonymousRead {
+		return nil, usageError{fmt.Errorf("--no-anonymous-read needs --credentials: nobody could read")}
+	}
+	if len(creds) == 0 {
+		log.Info("no credentials file: reads are anonymous and POST /v1/sync is open")
+	}
+	return api.NewAuth(creds, s.AnonymousRead, log)
 }
 
 // loadDir loads the schema repository in a plain directory.
