@@ -76,7 +76,9 @@ func (c *Catalog) Company() string { return c.company }
 
 // Defaults returns the repository's default compatibility mode and level,
 // from registry.yaml or the built-in defaults.
-func (c *Catalog) Defaults() (registry.Compatibility, registry.Level) { return c.compatibility, c.level }
+func (c *Catalog) Defaults() (registry.Compatibility, registry.Level) {
+	return c.compatibility, c.level
+}
 
 // LoadedAt returns when the catalog was built.
 func (c *Catalog) LoadedAt() time.Time { return c.loadedAt }

@@ -158,7 +158,15 @@ func (in *Ingester) Sync(ctx context.Context) (int, error) {
 		var found bool
 		commits, found, err = in.Source.Since(ctx, head, last, 0)
 		if err == nil && !found {
-			commits, orphaned = in.rewritten(commits)
+			all := commits
+			commits, orphaned = in.rewritten(all)
+			if len(commits) == 0 && len(all) > 0 {
+				// Forced back to a commit processed before, with nothing
+				// new: ingest the head again, so that the sync state and
+				// the snapshot follow the branch and the vanished
+				// commits are marked.
+				commits = all[len(all)-1:]
+			}
 		}
 	}
 	if err != nil {

@@ -77,9 +77,8 @@ func (s *Syncer) Run(ctx context.Context) error {
 		s.Poll = 30 * time.Second
 	}
 	st := SyncStatus{}
-	if err := s.Ingester.Restore(ctx); err != nil {
-		s.Log.Error("restore from store", slog.Any("error", err))
-	}
+	// Listen before restoring: a change written between the two would
+	// otherwise leave a follower without a snapshot until the next one.
 	var changes <-chan struct{}
 	if s.Leaser != nil {
 		ch, err := s.Leaser.Changes(ctx)
@@ -88,21 +87,14 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		changes = ch
 	}
+	if err := s.Ingester.Restore(ctx); err != nil {
+		s.Log.Error("restore from store", slog.Any("error", err))
+	}
 	for {
 		if s.Leaser == nil {
 			st.Leader = true
-		} else if !st.Leader {
-			led, err := s.Leaser.TryLead(ctx)
-			if err != nil {
-				s.Log.Warn("take sync lease", slog.Any("error", err))
-			}
-			if led {
-				s.Log.Info("took the sync lease")
-				if err := s.Ingester.Restore(ctx); err != nil { // catch up with the previous leader
-					s.Log.Error("restore from store", slog.Any("error", err))
-				}
-			}
-			st.Leader = led
+		} else {
+			st = s.lead(ctx, st)
 		}
 		if st.Leader {
 			st.LastAttempt = time.Now()
@@ -151,6 +143,37 @@ func (s *Syncer) Run(ctx context.Context) error {
 		case <-time.After(s.wait(st.Failures)):
 		}
 	}
+}
+
+// lead takes the sync lease, or, for the leader, checks that it still
+// holds it: a lease dies with its connection (the database went away), and
+// another replica may hold it by now. Not reaching the store counts as a
+// failure, so the status says so and retries back off.
+func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
+	led, err := s.Leaser.TryLead(ctx)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			st.Failures++
+			st.LastError = "take the sync lease: " + err.Error()
+			s.Log.Error("take the sync lease", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
+		}
+		if st.Leader {
+			s.Log.Warn("lost the sync lease")
+		}
+	case led && !st.Leader:
+		s.Log.Info("took the sync lease")
+		if err := s.Ingester.Restore(ctx); err != nil { // catch up with the previous leader
+			s.Log.Error("restore from store", slog.Any("error", err))
+		}
+	case !led && st.Leader:
+		s.Log.Warn("lost the sync lease: another replica leads")
+		st.Failures, st.LastError = 0, ""
+	case !led:
+		st.Failures, st.LastError = 0, "" // a follower that reaches the store is healthy
+	}
+	st.Leader = led
+	return st
 }
 
 // wait is the poll interval with ±10% jitter, or an exponential backoff

@@ -113,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Repo, error) {
 	})
 	if err != nil {
 		_ = os.RemoveAll(cfg.Dir) // a half clone would be mistaken for a good one
-		return nil, registry.Errorf(registry.EUNAVAILABLE, "clone %s: %s", Redact(cfg.Source), redactErr(err, cfg))
+		return nil, remoteError("clone", cfg, err)
 	}
 	r.repo = repo
 	return r, nil
@@ -132,7 +132,7 @@ func (r *Repo) Fetch(ctx context.Context) (string, error) {
 			Force:      true,
 		})
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-			return "", registry.Errorf(registry.EUNAVAILABLE, "fetch %s: %s", Redact(r.cfg.Source), redactErr(err, r.cfg))
+			return "", remoteError("fetch", r.cfg, err)
 		}
 	}
 	return r.Head()
@@ -142,7 +142,10 @@ func (r *Repo) Fetch(ctx context.Context) (string, error) {
 func (r *Repo) Head() (string, error) {
 	ref, err := r.repo.Reference(plumbing.NewBranchReferenceName(r.cfg.Branch), true)
 	if err != nil {
-		return "", registry.Errorf(registry.ENOTFOUND, "branch %s: %v", r.cfg.Branch, err)
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return "", registry.Errorf(registry.ENOTFOUND, "branch %s not found in %s", r.cfg.Branch, Redact(r.cfg.Source))
+		}
+		return "", registry.Errorf(registry.EINTERNAL, "branch %s: %v", r.cfg.Branch, err)
 	}
 	return ref.Hash().String(), nil
 }
@@ -182,6 +185,33 @@ func Redact(source string) string {
 		u.User = url.UserPassword(u.User.Username(), "REDACTED")
 	}
 	return u.String()
+}
+
+// remoteError describes a failed clone or fetch, credentials removed. A
+// missing branch and refused credentials say so plainly: they need a person,
+// where an unreachable server needs only a retry.
+func remoteError(op string, cfg Config, err error) error {
+	src, detail := Redact(cfg.Source), strings.TrimSpace(redactErr(err, cfg))
+	switch {
+	case errors.Is(err, git.NoMatchingRefSpecError{}):
+		return registry.Errorf(registry.ENOTFOUND, "%s %s: branch %s not found", op, src, cfg.Branch)
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed),
+		strings.Contains(err.Error(), "unable to authenticate"): // SSH
+		if cfg.Token == "" && len(cfg.SSHKey) == 0 && !hasPassword(cfg.Source) {
+			return registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication required, and no credentials were given (%s)", op, src, detail)
+		}
+		return registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication failed: the server refused the credentials (%s)", op, src, detail)
+	}
+	return registry.Errorf(registry.EUNAVAILABLE, "%s %s: %s", op, src, detail)
+}
+
+func hasPassword(source string) bool {
+	u, err := url.Parse(source)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 // redactErr renders err with every credential removed.

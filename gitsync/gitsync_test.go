@@ -1,6 +1,8 @@
 package gitsync
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,12 +145,29 @@ func TestDeletionsAndSymlinks(t *testing.T) {
 		t.Errorf("delete: got %v changed %v err %v", keys(t2), changed, err)
 	}
 
-	if err := os.Symlink("/etc/passwd", filepath.Join(f.dir, "evil.proto")); err != nil {
+	// The link points outside the repository, at a file of the test's own:
+	// never at a system file, since writing through it (as commit does with
+	// the files it is given) would overwrite its target, as root too.
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c3 := f.commit("symlink", map[string]string{"evil.proto": "ignored"})
-	_ = c3
-	// wt.Add follows what is on disk; commit the link itself.
+	if err := os.Symlink(outside, filepath.Join(f.dir, "evil.proto")); err != nil {
+		t.Fatal(err)
+	}
+	// Stage the link itself (go-git stores it with the symlink mode), then
+	// commit without writing through it.
+	wt, err := f.repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Add("evil.proto"); err != nil {
+		t.Fatal(err)
+	}
+	f.commit("symlink", nil)
+	if b, _ := os.ReadFile(outside); string(b) != "secret" {
+		t.Fatalf("the symlink's target was written through: %q", b)
+	}
 	head, _ := r.Head()
 	if _, err := r.Tree(t.Context(), head, TreeOptions{}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "evil.proto") {
 		t.Errorf("symlink: got %v, want EINVALID naming evil.proto", err)
@@ -286,4 +305,39 @@ func keys(m map[string][]byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestRemoteErrors(t *testing.T) {
+	t.Parallel()
+	origin := newFixture(t)
+	origin.commit("one", map[string]string{"a.proto": "1"})
+
+	// A missing branch, local and remote.
+	local, err := Open(t.Context(), Config{Source: origin.dir, Branch: "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.Head(); registry.ErrorCode(err) != registry.ENOTFOUND || !strings.Contains(err.Error(), "branch nope not found in "+origin.dir) {
+		t.Errorf("local missing branch: got %v", err)
+	}
+	_, err = Open(t.Context(), Config{Source: "file://" + origin.dir, Branch: "nope", Dir: filepath.Join(t.TempDir(), "c")})
+	if registry.ErrorCode(err) != registry.ENOTFOUND || !strings.Contains(err.Error(), "branch nope not found") {
+		t.Errorf("remote missing branch: got %v", err)
+	}
+
+	// Refused credentials: the server echoes what it got, the error must not.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, _ := r.BasicAuth()
+		http.Error(w, "bad credentials: "+pass, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	const token = "tok3n-s3cret"
+	_, err = Open(t.Context(), Config{Source: srv.URL + "/a.git", Token: token, Dir: filepath.Join(t.TempDir(), "c")})
+	if registry.ErrorCode(err) != registry.EUNAUTHORIZED || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), token) {
+		t.Errorf("refused token: got %v, want EUNAUTHORIZED saying authentication failed, without the token", err)
+	}
+	_, err = Open(t.Context(), Config{Source: srv.URL + "/a.git", Dir: filepath.Join(t.TempDir(), "c")})
+	if registry.ErrorCode(err) != registry.EUNAUTHORIZED || !strings.Contains(err.Error(), "no credentials were given") {
+		t.Errorf("no token: got %v, want EUNAUTHORIZED saying no credentials were given", err)
+	}
 }

@@ -151,7 +151,20 @@ func (r *Repo) rootTree(sha, root string) (*object.Tree, error) {
 	return sub, nil
 }
 
+// objectSizer is how go-git's filesystem storage tells an object's size
+// without reading the object.
+type objectSizer interface {
+	EncodedObjectSize(h plumbing.Hash) (int64, error)
+}
+
 func (r *Repo) blob(h plumbing.Hash, max int64) ([]byte, error) {
+	// Check the limit before reading: BlobObject reads the whole object
+	// into memory, and a hostile commit may hold a huge one.
+	if sizer, ok := r.repo.Storer.(objectSizer); ok && max > 0 {
+		if size, err := sizer.EncodedObjectSize(h); err == nil && size > max {
+			return nil, fmt.Errorf("file larger than %d bytes (limit)", max)
+		}
+	}
 	b, err := r.repo.BlobObject(h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
