@@ -93,3 +93,17 @@ func TestDirectoryModeHasNoHistory(t *testing.T) {
 		t.Errorf("status: got %+v", st)
 	}
 }
+
+func TestStatusBeforeTheFirstSnapshot(t *testing.T) {
+	t.Parallel()
+	_, tapi := humatest.New(t, api.HumaConfig("test"))
+	api.Register(tapi, staticSource{nil}, api.Config{Syncer: &countingSyncer{}})
+	resp := tapi.Get("/v1/status")
+	st := decode[api.Status](t, resp)
+	if resp.Code != http.StatusOK || st.Mode != "git" || st.Sync == nil || !st.Sync.Leader {
+		t.Errorf("status before a snapshot: %d %+v", resp.Code, st)
+	}
+	if resp := tapi.Get("/readyz"); resp.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz before a snapshot: %d", resp.Code)
+	}
+}

@@ -24,7 +24,7 @@ type Status struct {
 	Branch     string               `json:"branch,omitempty"`
 	Commit     string               `json:"commit,omitempty" doc:"The last commit processed"`
 	SyncedAt   time.Time            `json:"synced_at,omitzero"`
-	LoadedAt   time.Time            `json:"loaded_at" doc:"When the served catalog was built"`
+	LoadedAt   time.Time            `json:"loaded_at,omitzero" doc:"When the served catalog was built; absent before the first"`
 	Sync       *catalog.SyncStatus  `json:"sync,omitempty"`
 	Rejections []registry.Rejection `json:"rejections" doc:"Recent commits that broke compatibility or governance, newest first"`
 }
@@ -56,12 +56,19 @@ func (h *handlers) registerStatus(api huma.API) {
 }
 
 func (h *handlers) getStatus(context.Context, *struct{}) (*StatusOutput, error) {
-	c, err := h.catalog()
-	if err != nil {
-		return nil, err
+	c := h.src.Catalog()
+	if c == nil && h.syncer == nil {
+		return nil, huma.Error503ServiceUnavailable("no schema snapshot loaded yet")
 	}
-	out := &StatusOutput{Body: Status{Mode: "directory", LoadedAt: c.LoadedAt(), Rejections: []registry.Rejection{}}}
-	if hist := c.History(); hist != nil {
+	out := &StatusOutput{Body: Status{Mode: "directory", Rejections: []registry.Rejection{}}}
+	if h.syncer != nil {
+		out.Body.Mode = "git" // before the first snapshot, the sync status says why there is none
+	}
+	var hist *catalog.History
+	if c != nil {
+		out.Body.LoadedAt, hist = c.LoadedAt(), c.History()
+	}
+	if hist != nil {
 		st := hist.State()
 		out.Body.Mode, out.Body.Source, out.Body.Branch, out.Body.Commit, out.Body.SyncedAt = "git", st.Source, st.Branch, st.Commit, st.SyncedAt
 		if r := hist.Rejections(); r != nil {
