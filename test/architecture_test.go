@@ -60,6 +60,7 @@ func TestDependencyDirection(t *testing.T) {
 		"catalog":   {"api", "web", "cmd/registry", "gitsync", "postgres", "sqlite", "storetest"},
 		"api":       {"web", "cmd/registry", "gitsync", "postgres", "sqlite", "storetest"},
 		"gitsync":   {"compat", "catalog", "api", "web", "cmd/registry", "postgres", "sqlite"},
+		"lint":      {"api", "web", "cmd/registry", "postgres", "sqlite", "storetest"},
 		"sqlite":    {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "postgres"},
 		"postgres":  {"compat", "catalog", "api", "web", "cmd/registry", "gitsync", "sqlite"},
 		"storetest": {"compat", "catalog", "api", "web", "cmd/registry", "gitsync"},

@@ -640,7 +640,7 @@ func TestSyncWrongCredentials(t *testing.T) {
 	srv := newGitServer(t, filepath.Dir(repo.Dir), good)
 	source := srv.URL + "/" + filepath.Base(repo.Dir) + "/.git"
 	env := func(token string) []string {
-		return []string{"SSL_CERT_FILE=" + srv.certFile, "REGISTRY_TOKEN=" + token}
+		return []string{"SSL_CERT_FILE=" + srv.certFile, "REGISTRY_GIT_TOKEN=" + token}
 	}
 	secretFree := func(p *registryProc, token, where, text string) {
 		t.Helper()

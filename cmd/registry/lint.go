@@ -1,104 +1,121 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/lint"
 )
 
-// LintCmd checks a schema repository's working tree: it compiles every
-// schema and applies the governance rules. Exit 0: clean; 1: problems at
-// the failing severity; 2: the check could not run.
+// LintCmd checks a schema repository's working tree, the CI step of a
+// schema repository: it compiles every schema, applies the governance rules
+// and, with --against, checks every changed topic's compatibility with its
+// base. Exit 0: clean; 1: findings at the failing severity; 2: the check
+// could not run. The work is in package lint; this wires flags.
 type LintCmd struct {
-	Dir    string `arg:"" optional:"" default:"." help:"The schema root (holding registry.yaml) or a directory above it."`
-	Format string `default:"text" enum:"text,json" help:"Output format: text or json."`
-	FailOn string `default:"error" enum:"error,warning,info" help:"Lowest severity that fails the check."`
-}
+	Dir     string `arg:"" optional:"" default:"." help:"The schema root (holding registry.yaml) or a directory above it."`
+	Against string `help:"Check compatibility against this base: a Git revision of the repository around DIR (origin/main, a tag, a SHA), or the URL of a running registry (https://…), which also makes transitive checks complete from a shallow clone."`
+	Format  string `default:"text" enum:"text,json,github,sarif,junit,markdown" help:"Output format: text, json, github (workflow annotations), sarif, junit or markdown (a pull request comment)."`
+	FailOn  string `default:"error" enum:"error,warning,info" help:"Lowest severity that fails the check (exit 1)."`
 
-// lintReport is the JSON shape of a lint run: stable, documented in the README.
-type lintReport struct {
-	Root     string             `json:"root"`
-	Findings []registry.Finding `json:"findings"`
-	Summary  lintSummary        `json:"summary"`
-}
+	HistoryDepth int    `default:"100" help:"Commits of the base's first-parent history read for transitive modes, at most."`
+	MarkdownFile string `help:"Also write the markdown report to this file (e.g. for a pull request comment, or $GITHUB_STEP_SUMMARY)."`
+	Color        string `default:"auto" enum:"auto,always,never" help:"Colour the text format: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
 
-type lintSummary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
-	Services int `json:"services"`
-	Topics   int `json:"topics"`
+	// The registry's credentials, as every client sends them.
+	Token    string        `help:"Bearer token for --against <registry URL>." env:"REGISTRY_TOKEN"`
+	User     string        `help:"HTTP basic auth user for --against <registry URL>." env:"REGISTRY_USER"`
+	Password string        `help:"HTTP basic auth password for --against <registry URL>." env:"REGISTRY_PASSWORD"`
+	Timeout  time.Duration `default:"30s" help:"Timeout of each request to the registry."`
 }
 
 // errFindings makes the command exit 1 without printing more.
 var errFindings = errors.New("findings")
 
-// Run implements the command.
+// Run implements the command. Every error but findings means the check
+// could not run: exit 2.
 func (l *LintCmd) Run(e *env) error {
 	root, err := findSchemaRoot(l.Dir)
 	if err != nil {
 		return usageError{err}
 	}
-	report := lintReport{Root: root, Findings: []registry.Finding{}}
-	c, err := catalog.Load(e.ctx, os.DirFS(root), catalog.Options{})
+	opts := lint.Options{Root: root, HistoryDepth: l.HistoryDepth}
+	if l.HistoryDepth < 1 {
+		return usageError{fmt.Errorf("--history-depth must be at least 1")}
+	}
 	switch {
-	case registry.ErrorCode(err) == registry.EINVALID && len(registry.ErrorDiagnostics(err)) > 0:
-		// Content that does not compile is the strongest finding of all.
-		for _, d := range registry.ErrorDiagnostics(err) {
-			report.Findings = append(report.Findings, registry.Finding{
-				Rule: "COMPILE", Severity: registry.SeverityError, Position: d.Position, Message: d.Message,
-			})
+	case strings.HasPrefix(l.Against, "http://"), strings.HasPrefix(l.Against, "https://"):
+		reg, err := newRegistryClient(l.Against, l.Token, l.User, l.Password, l.Timeout)
+		if err != nil {
+			return usageError{err}
 		}
-	case err != nil:
-		return usageError{fmt.Errorf("%s: %w", root, err)}
-	default:
-		report.Findings = append(report.Findings, c.Findings()...)
-		report.Summary.Services = len(c.Services())
-		report.Summary.Topics = len(c.Topics(catalog.TopicFilter{}))
+		opts.Registry = reg
+	case l.Against != "":
+		opts.Against = l.Against
 	}
-	failOn := registry.Severity(l.FailOn)
-	failed := false
-	for i, f := range report.Findings {
-		report.Findings[i].File = filepath.ToSlash(filepath.Join(root, f.File))
-		switch f.Severity {
-		case registry.SeverityError:
-			report.Summary.Errors++
-		case registry.SeverityWarning:
-			report.Summary.Warnings++
-		case registry.SeverityInfo:
-			report.Summary.Infos++
+	report, err := lint.Run(e.ctx, opts)
+	if err != nil {
+		return usageError{err}
+	}
+	wo := lint.WriteOptions{FailOn: registry.Severity(l.FailOn), ToolVersion: buildVersion(), Color: l.color(e.stdout)}
+	if err := lint.Write(e.stdout, report, l.Format, wo); err != nil {
+		return usageError{err}
+	}
+	if l.MarkdownFile != "" {
+		if err := writeMarkdownFile(l.MarkdownFile, report); err != nil {
+			return usageError{err}
 		}
-		failed = failed || f.Severity.AtLeast(failOn)
 	}
-	if err := l.print(e, report); err != nil {
-		return err
-	}
-	if failed {
+	if report.Failed(registry.Severity(l.FailOn)) {
 		return errFindings
 	}
 	return nil
 }
 
-func (l *LintCmd) print(e *env, r lintReport) error {
-	if l.Format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+// color decides whether the text format is coloured: only for a terminal,
+// and never when NO_COLOR is set (https://no-color.org).
+func (l *LintCmd) color(w io.Writer) bool {
+	switch l.Color {
+	case "always":
+		return true
+	case "never":
+		return false
 	}
-	for _, f := range r.Findings {
-		fmt.Fprintln(e.stdout, f)
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
 	}
-	s := r.Summary
-	_, err := fmt.Fprintf(e.stdout, "%s: %d services, %d topics: %d errors, %d warnings, %d info\n",
-		r.Root, s.Services, s.Topics, s.Errors, s.Warnings, s.Infos)
-	return err
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func writeMarkdownFile(name string, r *lint.Report) error {
+	// Append, as $GITHUB_STEP_SUMMARY expects; a new file is created.
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("markdown file: %w", err)
+	}
+	if err := lint.Write(f, r, "markdown", lint.WriteOptions{}); err != nil {
+		f.Close()
+		return fmt.Errorf("markdown file: %w", err)
+	}
+	return f.Close()
 }
 
 // findSchemaRoot returns dir if it holds registry.yaml, or the one directory
@@ -133,4 +150,128 @@ func findSchemaRoot(dir string) (string, error) {
 		return found[0], nil
 	}
 	return "", fmt.Errorf("%s: several schema roots (%s): pass one", dir, strings.Join(found, ", "))
+}
+
+// ----- --against <registry URL>
+
+// registryClient reads a running Backbone's native API: the topics, their
+// versions and each version's .proto files.
+type registryClient struct {
+	base     string // scheme://host[/prefix], no trailing slash, no credentials
+	client   *http.Client
+	token    string
+	user     string
+	password string
+}
+
+// maxRegistryBody bounds a response from the registry.
+const maxRegistryBody = 64 << 20
+
+func newRegistryClient(raw, token, user, password string, timeout time.Duration) (*registryClient, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("--against %s: not a registry URL (want https://host[:port])", raw)
+	}
+	if u.User != nil { // https://user:password@host
+		if user == "" {
+			user = u.User.Username()
+		}
+		if p, ok := u.User.Password(); ok && password == "" {
+			password = p
+		}
+		u.User = nil
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return &registryClient{
+		base:   strings.TrimSuffix(u.String(), "/"),
+		client: &http.Client{Timeout: timeout},
+		token:  token, user: user, password: password,
+	}, nil
+}
+
+func (c *registryClient) String() string { return c.base }
+
+// get fetches path and decodes its JSON body into v.
+func (c *registryClient) get(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return fmt.Errorf("registry %s: %w", c.base, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "registry-lint/"+buildVersion())
+	switch {
+	case c.token != "":
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	case c.user != "":
+		req.SetBasicAuth(c.user, c.password)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is said once, below
+		}
+		return fmt.Errorf("registry %s unreachable: GET %s: %v", c.base, path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRegistryBody+1))
+	if err != nil {
+		return fmt.Errorf("registry %s: GET %s: %w", c.base, path, err)
+	}
+	if len(body) > maxRegistryBody {
+		return fmt.Errorf("registry %s: GET %s: response larger than %d bytes", c.base, path, maxRegistryBody)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var problem struct{ Detail, Title, Message string }
+		_ = json.Unmarshal(body, &problem)
+		detail := firstOf(problem.Detail, problem.Message, problem.Title, strings.TrimSpace(string(body)))
+		hint := ""
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			hint = " (set REGISTRY_TOKEN, or REGISTRY_USER and REGISTRY_PASSWORD)"
+		}
+		return fmt.Errorf("registry %s: GET %s: %s: %s%s", c.base, path, resp.Status, detail, hint)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("registry %s: GET %s: not a Backbone answer: %w", c.base, path, err)
+	}
+	return nil
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c *registryClient) Topics(ctx context.Context) ([]lint.RemoteTopic, error) {
+	var body struct {
+		Topics []lint.RemoteTopic `json:"topics"`
+	}
+	if err := c.get(ctx, "/v1/topics", &body); err != nil {
+		return nil, err
+	}
+	return body.Topics, nil
+}
+
+func (c *registryClient) Versions(ctx context.Context, topic string) ([]registry.TopicVersion, error) {
+	var body struct {
+		Versions []registry.TopicVersion `json:"versions"`
+	}
+	if err := c.get(ctx, "/v1/topics/"+url.PathEscape(topic)+"/versions", &body); err != nil {
+		return nil, err
+	}
+	return body.Versions, nil
+}
+
+func (c *registryClient) Schemas(ctx context.Context, topic string, version int) ([]registry.Schema, error) {
+	var body struct {
+		Schemas []registry.Schema `json:"schemas"`
+	}
+	if err := c.get(ctx, "/v1/topics/"+url.PathEscape(topic)+"/versions/"+strconv.Itoa(version), &body); err != nil {
+		return nil, err
+	}
+	return body.Schemas, nil
 }

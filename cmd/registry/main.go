@@ -32,7 +32,7 @@ func main() {
 // environment (defaults < environment < flags).
 type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Serve the registry: the native API, health probes and API docs."`
-	Lint    LintCmd    `cmd:"" help:"Check a schema repository: compile errors and governance rules."`
+	Lint    LintCmd    `cmd:"" help:"Check a schema repository in CI: compile errors, governance rules, and with --against a Git ref or a registry, compatibility."`
 	Rules   RulesCmd   `cmd:"" help:"Print the rule catalogue."`
 	OpenAPI OpenAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI document of the HTTP API."`
 	Migrate MigrateCmd `cmd:"" help:"Apply the store's migrations (serve applies them too)."`

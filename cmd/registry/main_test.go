@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/lint"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -255,7 +255,7 @@ func TestRulesOpenAPIVersion(t *testing.T) {
 	var rules struct {
 		Rules []struct{ ID string } `json:"rules"`
 	}
-	if err := json.Unmarshal([]byte(run("rules", "--format", "json")), &rules); err != nil || len(rules.Rules) != len(catalog.Catalogue()) {
+	if err := json.Unmarshal([]byte(run("rules", "--format", "json")), &rules); err != nil || len(rules.Rules) != len(lint.Rules()) {
 		t.Errorf("rules --format json: %v, %d rules", err, len(rules.Rules))
 	}
 	var spec struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/lint"
 )
 
 // RulesCmd prints the rule catalogue.
@@ -16,7 +16,7 @@ type RulesCmd struct {
 
 // Run implements the command.
 func (r *RulesCmd) Run(e *env) error {
-	rules := catalog.Catalogue()
+	rules := lint.Rules()
 	if r.Format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -31,9 +31,9 @@ type ServeCmd struct {
 	DB            string        `name:"db" help:"PostgreSQL URL (postgres://…); empty: the embedded store in --data-dir."`
 	DataDir       string        `default:"data" help:"Where the embedded store and Git clones live."`
 
-	Token         string `help:"Token for an https source (sent as the basic auth password)."`
-	TokenFile     string `help:"File holding the token, instead of --token."`
-	TokenUser     string `default:"git" help:"User name sent with the token."`
+	GitToken      string `help:"Token for an https source (sent as the basic auth password)."`
+	GitTokenFile  string `help:"File holding the Git token, instead of --git-token."`
+	GitTokenUser  string `default:"git" help:"User name sent with the Git token."`
 	SSHKeyFile    string `name:"ssh-key-file" help:"Private key file for an ssh source."`
 	SSHPassphrase string `name:"ssh-passphrase" help:"Passphrase of the ssh key."`
 	KnownHosts    string `help:"known_hosts file for an ssh source (default: the user's)."`

@@ -89,9 +89,9 @@ func enclosingRepo(dir string) (root, branch string, ok bool) {
 // gitSource builds the sync's source; the repository is opened (cloned) on
 // first use, so a restart serves its stored snapshot even when Git is down.
 func (s *ServeCmd) gitSource(log *slog.Logger) (catalog.Source, error) {
-	token := s.Token
-	if s.TokenFile != "" {
-		b, err := os.ReadFile(s.TokenFile)
+	token := s.GitToken
+	if s.GitTokenFile != "" {
+		b, err := os.ReadFile(s.GitTokenFile)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("token file: %w", err)}
 		}
@@ -109,7 +109,7 @@ func (s *ServeCmd) gitSource(log *slog.Logger) (catalog.Source, error) {
 	cfg := gitsync.Config{
 		Source: s.Source, Branch: s.Branch,
 		Dir:   filepath.Join(s.DataDir, "git", hex.EncodeToString(sum[:8])),
-		Token: token, TokenUser: s.TokenUser, SSHKey: key, SSHPassphrase: s.SSHPassphrase, KnownHosts: s.KnownHosts,
+		Token: token, TokenUser: s.GitTokenUser, SSHKey: key, SSHPassphrase: s.SSHPassphrase, KnownHosts: s.KnownHosts,
 		Log: log,
 	}
 	opts := gitsync.TreeOptions{

@@ -1,0 +1,294 @@
+// Command lint benchmarks `registry lint --against <ref>` against
+// `buf breaking --against <ref>` on the same Git repository of 1,000+
+// .proto files (DESIGN.md §7: faster, and less peak memory).
+//
+// It generates a Backbone schema repository under schemas/ in a new Git
+// repository, as two commits: main holds the previous version, and branch
+// pr (checked out) the current one, which changes about 2% of the files
+// compatibly and five files incompatibly. Each of -services services owns
+// -files topics (events, commands, results, private.dlq, private.retry), one
+// .proto file each in package acme.<namespace>.<service>.v1, with nested
+// messages and enums, a oneof, a map, reservations, references to a shared
+// common/v1/common.proto and to the service's previous file (so closures span
+// files), and a message no topic carries. Every service consumes the next
+// one's events, so breaking changes hurt someone.
+//
+// Then it measures, in the same run, alternating which goes first:
+//
+//   - registry: `registry lint schemas --against main --format json`, the
+//     command CI runs (built from this module);
+//   - buf: `buf breaking schemas --against '.git#branch=main,subdir=schemas'`
+//     with the same category (WIRE_JSON), reading the base from Git too;
+//   - buf (dir): `buf breaking schemas --against <previous/ exported as a
+//     directory>`, buf's cheapest input, for reference.
+//
+// Each gets one unmeasured warm-up run (which must find breaking changes),
+// then -runs measured runs; the report gives the best wall time and the
+// lowest peak RSS of each, and the ratios registry / buf. Peak RSS comes
+// from /usr/bin/time -v when it exists, else from the child's rusage.
+//
+// Run it from the repository root; it needs git and buf
+// (go install github.com/bufbuild/buf/cmd/buf@v1.75.0):
+//
+//	go run ./bench/lint
+//	go run ./bench/lint -services 400 -runs 5 -keep -dir /tmp/lint-bench
+//
+// Results are recorded in docs/BENCHMARKS.md ("Lint").
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	services := flag.Int("services", 200, "services in the generated repository (each owns -files topics)")
+	files := flag.Int("files", 5, ".proto files (topics) per service, at most 5")
+	runs := flag.Int("runs", 3, "measured runs of each tool (best of)")
+	mode := flag.String("mode", "FULL", "registry.yaml default compatibility (buf has no modes: its WIRE_JSON category checks one way)")
+	bufFlag := flag.String("buf", "", "buf binary (default: $PATH, then $(go env GOPATH)/bin/buf)")
+	dirFlag := flag.String("dir", "", "where to generate the repository (default: a temporary directory)")
+	keep := flag.Bool("keep", false, "keep the generated repository")
+	flag.Parse()
+	if *files < 1 || *files > len(kinds) {
+		check(fmt.Errorf("-files must be 1 to %d", len(kinds)))
+	}
+
+	bufPath, err := findBuf(*bufFlag)
+	check(err)
+	if _, err := exec.LookPath("git"); err != nil {
+		check(errors.New("git is needed (the repository is built with it, and buf reads .git inputs with it)"))
+	}
+	dir := *dirFlag
+	if dir == "" {
+		dir, err = os.MkdirTemp("", "backbone-bench-lint-")
+		check(err)
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	root, err := moduleRoot()
+	check(err)
+	bin := filepath.Join(dir, "bin", "registry")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/registry")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	check(build.Run())
+
+	repo := filepath.Join(dir, "repo")
+	stats, err := generate(repo, filepath.Join(dir, "previous"), *services, *files, *mode)
+	check(err)
+	fmt.Printf("repository: %s\n  %d .proto files per version (%d services × %d files + common), %.1f MB; %d topics, mode %s, level WIRE_JSON\n  branch pr: %d files changed compatibly, %d with breaking changes; main: the previous version\n",
+		repo, stats.files, *services, *files, float64(stats.bytes)/1e6, stats.topics, *mode, stats.compatible, stats.breaking)
+
+	bufVersion, _ := exec.Command(bufPath, "--version").Output()
+	bv := strings.TrimSpace(string(bufVersion))
+	tools := []tool{
+		{name: "registry lint --against main", path: bin, args: []string{"lint", "schemas", "--against", "main", "--format", "json"}, wantExit: 1},
+		{name: "buf " + bv + " breaking --against .git#branch=main", path: bufPath, args: []string{"breaking", "schemas", "--against", ".git#branch=main,subdir=schemas", "--error-format", "json"}, wantExit: 100},
+		{name: "buf " + bv + " breaking --against <directory>", path: bufPath, args: []string{"breaking", "schemas", "--against", filepath.Join(dir, "previous", "schemas"), "--error-format", "json"}, wantExit: 100},
+	}
+	timeV := "/usr/bin/time"
+	if _, err := os.Stat(timeV); err != nil {
+		timeV = ""
+	}
+	rssSource := "rusage of the child (ProcessState.SysUsage().Maxrss)"
+	if timeV != "" {
+		rssSource = "/usr/bin/time -v (maximum resident set size)"
+	}
+
+	for i := range tools {
+		r, err := tools[i].run(repo, timeV)
+		check(err)
+		tools[i].summary = summarize(i == 0, r.stdout)
+	}
+	for run := range *runs {
+		for k := range tools {
+			i := (k + run) % len(tools) // rotate who goes first
+			r, err := tools[i].run(repo, timeV)
+			check(err)
+			tools[i].results = append(tools[i].results, r)
+		}
+	}
+
+	fmt.Printf("\nmachine: %s/%s, %d CPUs, %s; peak RSS from %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadavg(), rssSource)
+	fmt.Printf("\n| tool | findings | wall time, best of %d | all runs | peak RSS, lowest of %d | all runs |\n|---|---|---|---|---|---|\n", *runs, *runs)
+	best := make([]result, len(tools))
+	for i, t := range tools {
+		best[i] = t.best()
+		var walls, rsss []string
+		for _, r := range t.results {
+			walls = append(walls, r.wall.Round(time.Millisecond).String())
+			rsss = append(rsss, mb(r.rssKB))
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, best[i].wall.Round(time.Millisecond), strings.Join(walls, ", "), mb(best[i].rssKB), strings.Join(rsss, ", "))
+	}
+	for i := 1; i < len(tools); i++ {
+		fmt.Printf("\nregistry / %s: time %.2f×, peak RSS %.2f×", tools[i].name,
+			best[0].wall.Seconds()/best[i].wall.Seconds(), float64(best[0].rssKB)/float64(best[i].rssKB))
+	}
+	fmt.Println()
+}
+
+// ----- measuring
+
+type tool struct {
+	name, path string
+	args       []string
+	wantExit   int
+	summary    string
+	results    []result
+}
+
+type result struct {
+	wall   time.Duration
+	rssKB  int64
+	stdout []byte
+}
+
+var maxRSS = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
+
+// run runs the tool in dir, under /usr/bin/time -v when timeV is set, and
+// wants its exit status for "breaking changes found".
+func (t tool) run(dir, timeV string) (result, error) {
+	name, args := t.path, t.args
+	if timeV != "" {
+		name, args = timeV, append([]string{"-v", t.path}, t.args...)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "BUF_CACHE_DIR="+filepath.Join(dir, "..", "bufcache"), "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{wall: time.Since(start), stdout: stdout.Bytes()}
+	exit := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		exit = ee.ExitCode()
+	default:
+		return r, err
+	}
+	if exit != t.wantExit {
+		return r, fmt.Errorf("%s: exit status %d, want %d (breaking changes found)\n%s%s", t.name, exit, t.wantExit, tail(stdout.String()), tail(stderr.String()))
+	}
+	if timeV != "" {
+		m := maxRSS.FindSubmatch(stderr.Bytes())
+		if m == nil {
+			return r, fmt.Errorf("%s: no maximum RSS in /usr/bin/time output:\n%s", t.name, tail(stderr.String()))
+		}
+		r.rssKB, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rssKB = ru.Maxrss // kilobytes on Linux
+	}
+	return r, nil
+}
+
+func (t tool) best() result {
+	b := t.results[0]
+	for _, r := range t.results[1:] {
+		b.wall = min(b.wall, r.wall)
+		b.rssKB = min(b.rssKB, r.rssKB)
+	}
+	return b
+}
+
+// summarize counts findings: registry's JSON report, or buf's JSON lines.
+func summarize(registry bool, stdout []byte) string {
+	if registry {
+		var r struct {
+			Summary struct {
+				Errors         int `json:"errors"`
+				TopicsChanged  int `json:"topics_changed"`
+				TopicsBreaking int `json:"topics_breaking"`
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal(stdout, &r); err != nil {
+			return "?"
+		}
+		return fmt.Sprintf("%d (%d topics changed, %d breaking)", r.Summary.Errors, r.Summary.TopicsChanged, r.Summary.TopicsBreaking)
+	}
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "{") {
+			n++
+		}
+	}
+	return strconv.Itoa(n)
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "…" + s[len(s)-2000:]
+	}
+	return s
+}
+
+func mb(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load average unknown"
+	}
+	f := strings.Fields(string(b))
+	return "load average " + strings.Join(f[:3], " ")
+}
+
+func findBuf(flagged string) (string, error) {
+	if flagged != "" {
+		return flagged, nil
+	}
+	if p, err := exec.LookPath("buf"); err == nil {
+		return p, nil
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		for _, gp := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			if p := filepath.Join(gp, "bin", "buf"); fileExists(p) {
+				return p, nil
+			}
+		}
+	}
+	return "", errors.New("buf not found; install it with: go install github.com/bufbuild/buf/cmd/buf@v1.75.0")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("run from the Backbone module (go run ./bench/lint)")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/lint:", err)
+		os.Exit(1)
+	}
+}

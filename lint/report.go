@@ -1,0 +1,237 @@
+package lint
+
+import (
+	"cmp"
+	"slices"
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/catalog"
+)
+
+// Report is the outcome of a run. Its JSON form is `registry lint
+// --format json`, a stable shape documented in docs/CI.md: fields are
+// added, never renamed or removed.
+type Report struct {
+	// Root is the schema root as the user named it; file paths start with it.
+	Root string `json:"root"`
+	// Against is the base as given (a revision or a registry URL); Base is
+	// what it resolved to (the commit SHA, or the URL). Empty: no base.
+	Against string `json:"against,omitempty"`
+	Base    string `json:"base,omitempty"`
+	// Findings: compile errors, governance findings, then compatibility
+	// findings topic by topic.
+	Findings []Finding `json:"findings"`
+	// Topics are the topics whose contract changed, appeared or
+	// disappeared compared with the base, sorted by name.
+	Topics []TopicChange `json:"topics"`
+	// Owners names the owning team of every consumer the report mentions.
+	Owners map[string]string `json:"owners"`
+	// Notes say what limited the check, e.g. a history too shallow for a
+	// transitive mode.
+	Notes   []string `json:"notes"`
+	Summary Summary  `json:"summary"`
+
+	repoPath string // the schema root inside its Git repository ("" for the top)
+	inRepo   bool
+}
+
+// Finding is a rule's verdict with the owning teams of the consumers it
+// hurts. Its File is shown under the report's Root.
+type Finding struct {
+	registry.Finding
+	Teams []string `json:"teams,omitempty"` // owning teams of Consumers, sorted
+
+	rel    string // File relative to the schema root
+	compat bool   // a compatibility finding, from the comparison with the base
+}
+
+// Change kinds of a TopicChange.
+const (
+	ChangeChanged = "changed" // the contract differs from the base's
+	ChangeNew     = "new"     // the base has no such topic
+	ChangeDeleted = "deleted" // the working tree no longer declares it
+)
+
+// TopicChange is a topic whose contract differs from the base's.
+type TopicChange struct {
+	Topic         string                 `json:"topic"`
+	Change        string                 `json:"change"` // changed, new or deleted
+	Service       string                 `json:"service"`
+	Owner         string                 `json:"owner"`
+	Compatibility registry.Compatibility `json:"compatibility,omitempty"`
+	Level         registry.Level         `json:"level,omitempty"`
+	// Versions is how many earlier versions the topic was checked against.
+	Versions  int      `json:"versions_checked,omitempty"`
+	Breaking  bool     `json:"breaking"`
+	Consumers []string `json:"consumers"`
+}
+
+// Summary counts what a run found.
+type Summary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	Services int `json:"services"` // in the working tree
+	Topics   int `json:"topics"`   // in the working tree
+
+	TopicsChanged     int  `json:"topics_changed"`
+	TopicsNew         int  `json:"topics_new"`
+	TopicsDeleted     int  `json:"topics_deleted"`
+	TopicsBreaking    int  `json:"topics_breaking"`
+	ConsumersAffected int  `json:"consumers_affected"` // distinct consumers of breaking topics
+	Shallow           bool `json:"shallow,omitempty"`  // transitive checks lacked history
+}
+
+// Failed reports whether any finding is at least as severe as failOn
+// (empty: error), which makes `registry lint` exit 1.
+func (r *Report) Failed(failOn registry.Severity) bool {
+	if failOn == "" {
+		failOn = registry.SeverityError
+	}
+	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Severity.AtLeast(failOn) })
+}
+
+// Rules returns every rule a report may name: the catalogue's governance
+// and compatibility rules, then lint's own.
+func Rules() []registry.Rule {
+	return append(catalog.Catalogue(),
+		registry.Rule{ID: RuleCompile, Category: "repository", Default: registry.SeverityError,
+			Purpose: "Every file of the schema repository loads: YAML and Protobuf syntax, known keys, resolvable imports, limits.",
+			Doc:     "Content that does not load cannot be checked or served. The message says what the parser or compiler found at file:line:col."},
+		registry.Rule{ID: RuleTopicNoDelete, Category: "compatibility", Default: registry.SeverityError,
+			Purpose: "A topic is not deleted while other services consume it.",
+			Doc: "Deleting a topic breaks every service that reads it, and its records stay on the broker. Retire it after a handshake: " +
+				"mark it deprecated with a sunset date and replaced_by, let each consumer move and drop it from consumes, then delete it. " +
+				"Once its sunset has passed, a deletion is only a warning.",
+			Bad: "delete the events topic from service.yaml while acme.retail.stock consumes it", Good: "deprecate it, move the consumers, then delete it"},
+	)
+}
+
+func (r *Report) add(f registry.Finding) {
+	r.Findings = append(r.Findings, Finding{Finding: f, rel: f.File})
+}
+
+// addCompat adds a finding of the comparison with the base.
+func (r *Report) addCompat(f registry.Finding) {
+	r.Findings = append(r.Findings, Finding{Finding: f, rel: f.File, compat: true})
+}
+
+func (r *Report) note(n string) { r.Notes = append(r.Notes, n) }
+
+// finish sorts the topics, places files under the root and counts.
+func (r *Report) finish() {
+	sortTopics(r.Topics)
+	// Compatibility findings follow the order of their topics; the rest
+	// keep the catalogue's order (by file and position).
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		ac, bc := a.compat, b.compat
+		switch {
+		case ac && bc:
+			return cmp.Compare(a.Topic, b.Topic)
+		case ac:
+			return 1
+		case bc:
+			return -1
+		}
+		return 0
+	})
+	s := &r.Summary
+	s.Errors, s.Warnings, s.Infos = 0, 0, 0
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.File = displayPath(r.Root, f.rel)
+		switch f.Severity {
+		case registry.SeverityError:
+			s.Errors++
+		case registry.SeverityWarning:
+			s.Warnings++
+		case registry.SeverityInfo:
+			s.Infos++
+		}
+	}
+	affected := map[string]bool{}
+	for _, t := range r.Topics {
+		switch t.Change {
+		case ChangeChanged:
+			s.TopicsChanged++
+		case ChangeNew:
+			s.TopicsNew++
+		case ChangeDeleted:
+			s.TopicsDeleted++
+		}
+		if t.Breaking {
+			s.TopicsBreaking++
+			for _, c := range t.Consumers {
+				affected[c] = true
+			}
+		}
+	}
+	s.ConsumersAffected = len(affected)
+}
+
+// ciPath is a finding's file as CI systems name it: relative to the top of
+// the repository when the root is in one, else as displayed.
+func (r *Report) ciPath(f Finding) string {
+	if r.inRepo {
+		return repoPath(r.repoPath, f.rel)
+	}
+	return f.File
+}
+
+// ciPosition is a finding's file:line:col with the file as ciPath names it.
+func (r *Report) ciPosition(f Finding) string {
+	p := f.Position
+	p.File = r.ciPath(f)
+	return p.String()
+}
+
+// topic returns the change recorded for a topic, if any.
+func (r *Report) topic(name string) (TopicChange, bool) {
+	for _, t := range r.Topics {
+		if t.Topic == name {
+			return t, true
+		}
+	}
+	return TopicChange{}, false
+}
+
+// groups splits the findings by topic: findings about no topic first, then
+// topics by name, each with its findings in report order.
+func (r *Report) groups() []group {
+	var out []group
+	index := map[string]int{}
+	for _, f := range r.Findings {
+		i, ok := index[f.Topic]
+		if !ok {
+			i = len(out)
+			index[f.Topic] = i
+			out = append(out, group{topic: f.Topic})
+		}
+		out[i].findings = append(out[i].findings, f)
+	}
+	slices.SortStableFunc(out, func(a, b group) int { return cmp.Compare(a.topic, b.topic) })
+	return out
+}
+
+// group is the findings about one topic ("" for none).
+type group struct {
+	topic    string
+	findings []Finding
+}
+
+// consumers returns the consumers a group's findings name, sorted.
+func (g group) consumers() []string {
+	var out []string
+	for _, f := range g.findings {
+		out = union(out, f.Consumers)
+	}
+	return out
+}
+
+// breaking reports whether a group holds a compatibility finding at error
+// severity.
+func (g group) breaking() bool {
+	return slices.ContainsFunc(g.findings, func(f Finding) bool {
+		return f.Severity == registry.SeverityError && f.compat
+	})
+}
