@@ -59,7 +59,8 @@ func New(src Source, cfg Config) http.Handler {
 	if auth == nil {
 		auth, _ = NewAuth(nil, true, cfg.logger())
 	}
-	return LimitBody(max, auth.Middleware(mux))
+	// The hot Confluent reads are served ahead of the router (hotpath.go).
+	return recoverPanics(cfg.logger(), LimitBody(max, auth.Middleware(cleanAccept(newHotPath(src, api, mux)))))
 }
 
 func (c Config) logger() *slog.Logger {

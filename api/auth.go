@@ -226,8 +226,11 @@ func deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
 	w.WriteHeader(status)
 	code := 40101
-	if status == http.StatusForbidden {
+	switch status {
+	case http.StatusForbidden:
 		code = 40301
+	case http.StatusInternalServerError:
+		code = 50001
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"error_code": code, "message": msg})
 }
@@ -239,7 +242,9 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 			deny413(w, r, max)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.Body != http.NoBody { // nothing to bound (and no reader to allocate) for a GET
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -22,7 +22,7 @@ func docsHandler() http.Handler {
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
 	mux.Handle("GET /docs/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/docs/assets/index.html" {
+		if r.URL.Path == "/docs/assets/index.html" || !validAsset(r.URL.Path) {
 			http.NotFound(w, r)
 			return
 		}
