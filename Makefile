@@ -6,7 +6,7 @@ help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## Serve the bundled demo on :8081
+run: ## Serve the bundled demo on :8081 (its committed history, embedded store in ./data)
 	go run ./cmd/registry serve
 
 .PHONY: test
@@ -23,9 +23,17 @@ ci: ## Run the CI script locally
 	bash .ci/run
 
 .PHONY: fuzz
-fuzz: ## Fuzz the parsers for a while each (FUZZTIME=1m)
+fuzz: ## Fuzz the parsers, the engine and the HTTP layer for a while each (FUZZTIME=1m)
 	go test -run='^$$' -fuzz=FuzzLoadServiceYAML -fuzztime=$${FUZZTIME:-1m} ./catalog/
 	go test -run='^$$' -fuzz=FuzzParseTopicName -fuzztime=$${FUZZTIME:-1m} ./catalog/
+	go test -run='^$$' -fuzz=FuzzCheck -fuzztime=$${FUZZTIME:-1m} ./compat/
+	go test -run='^$$' -fuzz=FuzzHTTP -fuzztime=$${FUZZTIME:-1m} ./api/
+	go test -run='^$$' -fuzz=FuzzDecode -fuzztime=$${FUZZTIME:-1m} ./client/
+
+.PHONY: bench
+bench: ## Run the benchmark programs (see docs/BENCHMARKS.md; needs buf and wrk)
+	go run ./bench/compat
+	go run ./bench/lint
 
 .PHONY: openapi
 openapi: ## Print the OpenAPI document
