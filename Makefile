@@ -34,6 +34,8 @@ fuzz: ## Fuzz the parsers, the engine and the HTTP layer for a while each (FUZZT
 bench: ## Run the benchmark programs (see docs/BENCHMARKS.md; needs buf and wrk)
 	go run ./bench/compat
 	go run ./bench/lint
+	go run ./bench/serve
+	go run ./bench/sync -commits 1000
 
 .PHONY: openapi
 openapi: ## Print the OpenAPI document

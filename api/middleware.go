@@ -16,12 +16,25 @@ var mediaRange = regexp.MustCompile(`^[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*
 // versionPath matches the one route served as application/x-protobuf.
 var versionPath = regexp.MustCompile(`^/v1/topics/[^/]+/versions/[^/]+$`)
 
+// plainAccept are Accept headers clients send that cleanAccept would keep
+// as they are: well formed, without application/x-protobuf. They skip its
+// parsing, which would otherwise cost the hot Confluent reads (hotpath.go)
+// a few allocations and regexp matches per request.
+var plainAccept = map[string]bool{
+	mediaSchemaRegistryV1: true,
+	mediaSchemaRegistry:   true,
+	mediaJSON:             true,
+	"*/*":                 true,
+	// Confluent's Java client (RestService).
+	"application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5": true,
+}
+
 // cleanAccept keeps only well-formed media ranges of the Accept header (a
 // malformed one panics huma's negotiation), and drops application/x-protobuf
 // except where a protobuf form exists, so every other route answers JSON.
 func cleanAccept(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if accept := r.Header.Get("Accept"); accept != "" {
+		if accept := r.Header.Get("Accept"); accept != "" && !plainAccept[accept] {
 			var keep []string
 			for _, part := range strings.Split(accept, ",") {
 				part = strings.TrimSpace(part)
