@@ -20,8 +20,7 @@ import (
 // not), an Accept header and a small body, served by the real handler over
 // a real history. No input may panic or answer a 5xx, each API answers its
 // errors in its own format, and the hot path answers as the router does.
-// Three classes of input reproduce known, reported bugs and are skipped
-// (t.Skip says which) until they are fixed: drop the skip with the fix.
+// Only inputs net/http itself refuses before any handler runs are skipped.
 
 // fuzzHandler is built once per fuzzing process: the catalog is in memory
 // and read-only, so every input can share it.
