@@ -3,12 +3,12 @@ package catalog_test
 import (
 	"context"
 	"crypto/rand"
+	"github.com/backbone-registry/backbone/internal/testdb"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -33,14 +33,7 @@ import (
 // would be an untested replica.
 func databaseURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("REGISTRY_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REGISTRY_TEST_DATABASE_URL is not set: CI must run the replica tests " +
-				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-		}
-		t.Skip("REGISTRY_TEST_DATABASE_URL is not set")
-	}
+	u := testdb.URL(t)
 	return u
 }
 

@@ -3,9 +3,9 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"github.com/backbone-registry/backbone/internal/testdb"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,14 +22,7 @@ import (
 // would be an untested one.
 func databaseURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("REGISTRY_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REGISTRY_TEST_DATABASE_URL is not set: CI must run the PostgreSQL store tests " +
-				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-		}
-		t.Skip("REGISTRY_TEST_DATABASE_URL is not set")
-	}
+	u := testdb.URL(t)
 	return u
 }
 

@@ -3,9 +3,9 @@ package test
 import (
 	"context"
 	"crypto/rand"
+	"github.com/backbone-registry/backbone/internal/testdb"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,14 +22,7 @@ import (
 // CI it fails: there, a skipped test would be an untested replica.
 func testDatabase(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("REGISTRY_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REGISTRY_TEST_DATABASE_URL is not set: CI must run the replica tests " +
-				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-		}
-		t.Skip("REGISTRY_TEST_DATABASE_URL is not set")
-	}
+	base := testdb.URL(t)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Fatalf("REGISTRY_TEST_DATABASE_URL: want a postgres:// URL, got %q", base)
