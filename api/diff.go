@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	registry "github.com/backbone-registry/backbone"
-	"github.com/backbone-registry/backbone/compat"
 )
 
 // DiffInput names two versions of a topic.
@@ -48,46 +46,11 @@ func (h *handlers) diff(ctx context.Context, in *DiffInput) (*DiffOutput, error)
 	if err != nil {
 		return nil, err
 	}
-	toName := in.To
-	if toName == "" {
-		toName = "latest"
-	}
-	to, ok := findVersion(hist, in.Topic, toName)
-	if !ok {
-		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "topic %q has no version %s", in.Topic, toName))
-	}
-	fromName := in.From
-	if fromName == "" {
-		fromName = strconv.Itoa(to.Version - 1)
-	}
-	from, ok := findVersion(hist, in.Topic, fromName)
-	if !ok {
-		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "topic %q has no version %s to compare with", in.Topic, fromName))
-	}
-	level := registry.Level(in.Level)
-	var consumers []string
-	if t, ok := c.Topic(in.Topic); ok {
-		consumers = t.Consumers
-		if level == "" {
-			level = t.Level
-		}
-	}
-	if level == "" {
-		level = registry.LevelWireJSON
-	}
-	prev, err := hist.Contract(ctx, from, compat.DefaultLimits)
+	d, err := c.Diff(ctx, in.Topic, in.From, in.To, registry.Level(in.Level))
 	if err != nil {
 		return nil, h.problem(err)
 	}
-	cur, err := hist.Contract(ctx, to, compat.DefaultLimits)
-	if err != nil {
-		return nil, h.problem(err)
-	}
-	out := &DiffOutput{Body: Diff{Topic: in.Topic, Level: level, From: from, To: to,
-		FromText: schemasOf(hist, from), ToText: schemasOf(hist, to),
-		Findings: compat.Check([]compat.Contract{prev}, cur, compat.Options{
-			Topic: in.Topic, Mode: registry.CompatFull, Level: level, Consumers: consumers,
-		}),
-	}}
-	return out, nil
+	return &DiffOutput{Body: Diff{Topic: d.Topic, Level: d.Level, From: d.From, To: d.To,
+		FromText: hist.SchemasOf(d.From), ToText: hist.SchemasOf(d.To), Findings: d.Findings,
+	}}, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -123,7 +122,7 @@ func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVer
 	if err != nil {
 		return nil, err
 	}
-	v, ok := findVersion(hist, in.Topic, in.Version)
+	v, ok := hist.Version(in.Topic, in.Version)
 	if !ok {
 		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "topic %q has no version %s", in.Topic, in.Version))
 	}
@@ -131,45 +130,13 @@ func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVer
 	if in.Version == "latest" {
 		out.CacheControl = latestCache
 	}
-	out.Body.Schemas = schemasOf(hist, v)
+	out.Body.Schemas = hist.SchemasOf(v)
 	out.Body.descriptors = func() ([]byte, error) { return descriptorSet(ctx, hist, v) }
 	return out, nil
 }
 
-// schemasOf returns the schema of every subject of a version.
-func schemasOf(hist *catalog.History, v registry.TopicVersion) []registry.Schema {
-	out := []registry.Schema{}
-	for _, s := range v.Subjects {
-		if schema, ok := hist.Schema(s.SchemaID); ok {
-			out = append(out, *schema)
-		}
-	}
-	return out
-}
-
 // latestCache is the Cache-Control of "latest": it moves with each sync.
 const latestCache = "public, max-age=5"
-
-// findVersion resolves a version number or "latest".
-func findVersion(hist *catalog.History, topic, version string) (registry.TopicVersion, bool) {
-	versions := hist.Versions(topic)
-	if version == "latest" {
-		if len(versions) == 0 {
-			return registry.TopicVersion{}, false
-		}
-		return versions[len(versions)-1], true
-	}
-	n, err := strconv.Atoi(version)
-	if err != nil {
-		return registry.TopicVersion{}, false
-	}
-	for _, v := range versions {
-		if v.Version == n {
-			return v, true
-		}
-	}
-	return registry.TopicVersion{}, false
-}
 
 // descriptorSet compiles a version's stored files and serializes them, with
 // every dependency, as a FileDescriptorSet.
