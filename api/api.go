@@ -91,6 +91,7 @@ func Register(api huma.API, src Source, cfg Config) {
 	h := &handlers{src: src, cfg: cfg, log: cfg.logger(), syncer: cfg.Syncer}
 	h.registerHealth(api)
 	h.registerTopics(api)
+	h.registerSearch(api)
 	h.registerVersions(api)
 	h.registerDiff(api)
 	h.registerServices(api)

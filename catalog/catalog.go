@@ -33,6 +33,7 @@ type Catalog struct {
 	findings []registry.Finding
 	files    map[string][]byte // the repository content it was built from
 	history  *History          // versions and sync state; nil for a plain directory
+	search   *lazyIndex        // built on the first Search, shared by copies
 }
 
 // withHistory returns a copy of c serving history h.

@@ -84,6 +84,7 @@ func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Cat
 		bySvc:    map[string]*registry.Service{},
 		loadedAt: opts.Now(),
 		files:    files,
+		search:   &lazyIndex{},
 	}}
 	l.readRepoConfig()
 	if len(l.diags) > 0 {
