@@ -33,6 +33,9 @@ type Config struct {
 	Metrics       *Metrics     // nil: /metrics answers 404
 	Auth          *Auth        // nil: anonymous read, no admin
 	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
+	// Web, if set, is the catalog UI: it serves GET / to browsers and every
+	// path the API does not have.
+	Web http.Handler
 }
 
 // DefaultMaxBody bounds request bodies: large enough for a schema with its
@@ -47,7 +50,10 @@ func New(src Source, cfg Config) http.Handler {
 	docs := docsHandler()
 	mux.Handle("GET /docs", docs)
 	mux.Handle("GET /docs/assets/", docs)
-	mux.HandleFunc("GET /{$}", root)
+	mux.HandleFunc("GET /{$}", rootHandler(cfg.Web))
+	if cfg.Web != nil {
+		mux.Handle("/", cfg.Web)
+	}
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	}
@@ -118,15 +124,23 @@ func (h *handlers) catalog() (*catalog.Catalog, error) {
 	return c, nil
 }
 
-// root answers Confluent clients, which probe GET / with their media type,
-// with an empty object, and sends people to the API docs.
-func root(w http.ResponseWriter, r *http.Request) {
-	if strings.Contains(r.Header.Get("Accept"), "schemaregistry") {
-		w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-		_, _ = w.Write([]byte("{}"))
-		return
+// rootHandler serves GET /: browsers (text/html in Accept) get the catalog
+// UI; Confluent clients, which probe / with their media types, and other
+// programs get an empty object. Without a UI, people are sent to the API
+// docs.
+func rootHandler(webUI http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		accept := r.Header.Get("Accept")
+		switch {
+		case webUI != nil && strings.Contains(accept, "text/html"):
+			webUI.ServeHTTP(w, r)
+		case strings.Contains(accept, "schemaregistry") || webUI != nil:
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			_, _ = w.Write([]byte("{}"))
+		default:
+			http.Redirect(w, r, "/docs", http.StatusFound)
+		}
 	}
-	http.Redirect(w, r, "/docs", http.StatusFound)
 }
 
 // protobufFormat serves bodies that have a protobuf form (a version's

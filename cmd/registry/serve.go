@@ -15,6 +15,7 @@ import (
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/web"
 )
 
 // ServeCmd runs the registry.
@@ -116,6 +117,11 @@ func (s *ServeCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
+	webCfg := web.Config{Version: cfg.Version, Logger: log}
+	if cfg.Syncer != nil {
+		webCfg.Syncer = cfg.Syncer
+	}
+	cfg.Web = web.New(snap, webCfg)
 	srv := &http.Server{
 		Handler:           api.New(snap, cfg),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -135,7 +141,7 @@ func (s *ServeCmd) Run(e *env) error {
 		}
 	}()
 	url := browseURL(ln.Addr())
-	fmt.Fprintf(e.stdout, "Backbone is serving %s\nOpen %s/docs (API: %s/v1/topics)\n", from, url, url)
+	fmt.Fprintf(e.stdout, "Backbone is serving %s\nOpen the catalog at %s/ (API docs: %s/docs)\n", from, url, url)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -1,0 +1,276 @@
+// Package web serves the catalog UI: server-rendered HTML pages for
+// people looking for events, their owners, producers and consumers, and
+// how their contracts evolved. Templates, styles and the one small script
+// are embedded, so the pages make no request outside the registry and
+// need no front-end build. Every page works without JavaScript.
+//
+// The package reads the catalog through the same Source the API uses and
+// never touches a store or Git.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/catalog"
+)
+
+// Source hands out the catalog snapshot being served; nil until the first
+// snapshot is loaded.
+type Source interface {
+	Catalog() *catalog.Catalog
+}
+
+// Syncer reports how the sync is doing; nil when serving a plain directory.
+type Syncer interface {
+	Status() catalog.SyncStatus
+}
+
+// Config configures the catalog UI.
+type Config struct {
+	Syncer  Syncer       // nil: no sync section on the status page
+	Logger  *slog.Logger // nil: discard
+	Version string       // shown in the footer
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Handler serves the catalog UI.
+type Handler struct {
+	src   Source
+	cfg   Config
+	log   *slog.Logger
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+}
+
+// New returns the handler serving every page of the catalog UI. It serves
+// its own paths (/, /search, /topics…, /services…, /graph, /status,
+// /static/…) and answers 404 pages for the rest, so it can sit behind a
+// router as its fallback.
+func New(src Source, cfg Config) *Handler {
+	h := &Handler{src: src, cfg: cfg, log: cfg.Logger, pages: parsePages(), mux: http.NewServeMux()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /static/", cacheStatic(http.StripPrefix("/static/", http.FileServerFS(static))))
+	h.mux.HandleFunc("GET /{$}", h.home)
+	h.mux.HandleFunc("GET /search", h.search)
+	h.mux.HandleFunc("GET /topics", h.topics)
+	h.mux.HandleFunc("GET /topics/{topic}", h.topic)
+	h.mux.HandleFunc("GET /topics/{topic}/diff", h.diff)
+	h.mux.HandleFunc("GET /services", h.services)
+	h.mux.HandleFunc("GET /services/{service}", h.service)
+	h.mux.HandleFunc("GET /graph", h.graph)
+	h.mux.HandleFunc("GET /graph.svg", h.graphSVG)
+	h.mux.HandleFunc("GET /status", h.status)
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no page at %s", r.URL.Path))
+	})
+	return h
+}
+
+// ServeHTTP serves a page.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	// Nothing is loaded from elsewhere; inline styles are the SVG graph's.
+	w.Header().Set("Content-Security-Policy",
+		"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.mux.ServeHTTP(w, r)
+}
+
+// cacheStatic lets browsers keep styles and scripts for an hour: they
+// change only with a new release.
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets: the layout's parts and the page's own
+// data.
+type page struct {
+	Title   string // the <title>, before " · Backbone"
+	Nav     string // the highlighted navigation entry
+	Query   string // the search box's content
+	Company string
+	Version string
+	Refresh int // seconds before the browser reloads the page; 0: never
+	Data    any
+}
+
+// render writes a page with status 200, or an error page if the template
+// fails (before anything is written: pages render into a buffer).
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, p page) {
+	h.renderStatus(w, r, http.StatusOK, name, p)
+}
+
+func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if c := h.src.Catalog(); c != nil {
+		p.Company = c.Company()
+	}
+	p.Version = h.cfg.Version
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "the page could not be rendered; the registry's log says why", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// fail renders an error page: 404 for what does not exist, 503 before
+// the first snapshot, 400 for bad input, 500 for the rest (logged, with a
+// generic message).
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := errorPage{Status: http.StatusInternalServerError, Heading: "Something went wrong", Message: "The registry could not build this page; its log says why."}
+	switch registry.ErrorCode(err) {
+	case registry.ENOTFOUND:
+		e = errorPage{http.StatusNotFound, "Not found", registry.ErrorMessage(err)}
+	case registry.EINVALID:
+		e = errorPage{http.StatusBadRequest, "Bad request", registry.ErrorMessage(err)}
+	case registry.EUNAVAILABLE:
+		e = errorPage{http.StatusServiceUnavailable, "Not ready yet", registry.ErrorMessage(err)}
+		w.Header().Set("Retry-After", "5")
+	default:
+		h.log.Error("web page", "path", r.URL.Path, "err", err)
+	}
+	p := page{Title: e.Heading, Data: e}
+	if e.Status == http.StatusServiceUnavailable {
+		p.Refresh = 5
+	}
+	h.renderStatus(w, r, e.Status, "error", p)
+}
+
+// errNotReady is the answer before the first snapshot.
+var errNotReady = registry.Errorf(registry.EUNAVAILABLE, "the registry has not loaded its first snapshot of the schema repository yet; this page refreshes by itself")
+
+// catalog returns the served catalog or errNotReady.
+func (h *Handler) catalog() (*catalog.Catalog, error) {
+	c := h.src.Catalog()
+	if c == nil {
+		return nil, errNotReady
+	}
+	return c, nil
+}
+
+func parsePages() map[string]*template.Template {
+	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" || base == "parts" {
+			continue
+		}
+		pages[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
+	}
+	return pages
+}
+
+// funcs are the helpers templates use.
+var funcs = template.FuncMap{
+	"topicURL":   topicURL,
+	"serviceURL": serviceURL,
+	"short":      shortSHA,
+	"date":       func(t time.Time) string { return formatTime(t, "2006-01-02") },
+	"datetime":   func(t time.Time) string { return formatTime(t, "2006-01-02 15:04 MST") },
+	"iso":        func(t time.Time) string { return formatTime(t, time.RFC3339) },
+	"firstLine":  firstLine,
+	"kindClass":  kindClass,
+	"lower":      strings.ToLower,
+	"join":       strings.Join,
+	"add":        func(a, b int) int { return a + b },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	},
+	"query": func(kv ...string) template.URL { // ?k=v&… from pairs, empty values left out
+		q := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				q.Set(kv[i], kv[i+1])
+			}
+		}
+		if len(q) == 0 {
+			return ""
+		}
+		return template.URL("?" + q.Encode())
+	},
+	"anchor": anchor,
+}
+
+// topicURL is the page of a topic.
+func topicURL(name string) string { return "/topics/" + url.PathEscape(name) }
+
+// serviceURL is the page of a service.
+func serviceURL(name string) string { return "/services/" + url.PathEscape(name) }
+
+func shortSHA(sha string) string {
+	if len(sha) > 10 {
+		return sha[:10]
+	}
+	return sha
+}
+
+func formatTime(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(layout)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// kindClass is the CSS class of a topic kind's badge.
+func kindClass(k registry.Kind) string {
+	switch {
+	case k.IsPrivate():
+		return "kind-private"
+	case k == registry.KindEvents, k == registry.KindResults, k == registry.KindCommands:
+		return "kind-" + string(k)
+	}
+	return "kind-other"
+}
+
+// anchor turns a fully-qualified name into an HTML id.
+func anchor(prefix, name string) string {
+	return prefix + "-" + strings.NewReplacer(".", "-", " ", "-").Replace(name)
+}
+
+// errorf is registry.Errorf, for brevity in handlers.
+var errorf = registry.Errorf
