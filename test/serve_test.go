@@ -50,7 +50,7 @@ func TestServeFromProjectRoot(t *testing.T) {
 	lines := bufio.NewScanner(stdout)
 	var base string
 	for lines.Scan() {
-		if m := regexp.MustCompile(`Open (http://\S+)/docs`).FindStringSubmatch(lines.Text()); m != nil {
+		if m := regexp.MustCompile(`Open the catalog at (http://\S+)/ `).FindStringSubmatch(lines.Text()); m != nil {
 			base = m[1]
 			break
 		}
@@ -102,6 +102,24 @@ func TestServeFromProjectRoot(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || len(versions.Versions) == 0 || versions.Versions[0].Version != 1 || versions.Versions[0].Subjects[0].SchemaID == 0 {
 		t.Errorf("versions: %d %+v %v", resp.StatusCode, versions, err)
+	}
+
+	// A browser at / gets the web catalog; a Confluent client gets {}.
+	for accept, want := range map[string]string{
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "<h1>Event catalog</h1>",
+		"application/vnd.schemaregistry.v1+json":                           "{}",
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/", nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET / (Accept %s): %d, want %q in:\n%.300s", accept, resp.StatusCode, want, body)
+		}
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

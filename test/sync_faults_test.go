@@ -186,7 +186,7 @@ func startRegistry(t *testing.T, name string, env []string, args ...string) *reg
 			t.Logf("output of %s:\n%s", name, p.out)
 		}
 	})
-	listening := regexp.MustCompile(`Open (http://\S+)/docs`)
+	listening := regexp.MustCompile(`Open the catalog at (http://\S+)/ `)
 	deadline := time.Now().Add(30 * time.Second) // a hang guard
 	for p.base == "" {
 		if m := listening.FindStringSubmatch(p.out.String()); m != nil {

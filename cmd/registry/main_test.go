@@ -36,7 +36,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var urlPattern = regexp.MustCompile(`Open (http://\S+)/docs`)
+var urlPattern = regexp.MustCompile(`Open the catalog at (http://\S+)/ `)
 
 // startServe runs `registry serve` in-process on a free port and returns its
 // base URL, a function that stops it and returns the exit code, and stderr.
@@ -187,7 +187,7 @@ func TestServeRefusesBadRepositories(t *testing.T) {
 			if !strings.Contains(stderr.String(), tt.want) {
 				t.Errorf("stderr: got\n%s\nwant it to contain %q", stderr.String(), tt.want)
 			}
-			if strings.Contains(stdout.String(), "Open http") {
+			if strings.Contains(stdout.String(), "Open the catalog at http") {
 				t.Errorf("stdout announces a server that must not start: %s", stdout.String())
 			}
 		})
