@@ -233,7 +233,7 @@ func TestBadInput(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, hostile)
 	for path, status := range map[string]int{
-		"/search?q=" + strings.Repeat("a", 201):                       400,
+		"/search?q=" + strings.Repeat("a", 201):                        400,
 		"/topics/acme.retail.orders.events/diff?from=x":                400,
 		"/topics/acme.retail.orders.events/diff?to=-1":                 400,
 		"/topics/acme.retail.orders.events/diff?from=1&level=LOOSE":    400,
