@@ -91,11 +91,12 @@ func (c *Catalog) Search(q string, limit int) SearchResults {
 		}
 	}
 	for _, m := range idx.messages {
-		if s := score(words, []string{m.name}, m.doc); s > 0 {
+		if s := scoreLower(words, []string{m.lname}, m.ldoc); s > 0 {
 			out.Messages = append(out.Messages, MessageHit{Name: m.name, File: m.file, Doc: m.doc, Topics: m.topics, Score: s})
 		}
-		for _, f := range m.fields {
-			if s := score(words, []string{f.Name, f.JSONName}, f.Doc, m.name); s > 0 {
+		for i, f := range m.fields {
+			lf := m.lfields[i]
+			if s := scoreLower(words, []string{lf.name, lf.json}, lf.doc, m.lname); s > 0 {
 				out.Fields = append(out.Fields, FieldHit{Message: m.name, Name: f.Name, Number: f.Number,
 					Type: f.Type, Doc: f.Doc, Topics: m.topics, Score: s})
 			}
@@ -127,15 +128,27 @@ func rank[H any](hits []H, limit int, key func(H) (int, string)) []H {
 // message's own name, say), then other parts (its package), then any part
 // of a name, then the texts.
 func score(words []string, names []string, texts ...string) int {
+	lower := make([]string, len(names))
+	for i, n := range names {
+		lower[i] = strings.ToLower(n)
+	}
+	for i, t := range texts {
+		texts[i] = strings.ToLower(t)
+	}
+	return scoreLower(words, lower, texts...)
+}
+
+// scoreLower is score with names and texts already in lower case.
+func scoreLower(words []string, names []string, texts ...string) int {
 	total := 0
 	for _, w := range words {
 		best := 0
 		for _, n := range names {
-			best = max(best, nameScore(w, strings.ToLower(n)))
+			best = max(best, nameScore(w, n))
 		}
 		if best == 0 {
 			for _, t := range texts {
-				if strings.Contains(strings.ToLower(t), w) {
+				if strings.Contains(t, w) {
 					best = 5
 					break
 				}
@@ -187,7 +200,12 @@ type indexedMessage struct {
 	name, file, doc string
 	fields          []registry.Field
 	topics          []string // sorted
+	// The same in lower case, as searches compare.
+	lname, ldoc string
+	lfields     []lowerField
 }
+
+type lowerField struct{ name, json, doc string }
 
 type lazyIndex struct {
 	once sync.Once
@@ -226,7 +244,12 @@ func buildSearchIndex(c *Catalog) *searchIndex {
 			if topics == nil {
 				topics = []string{}
 			}
-			idx.messages = append(idx.messages, indexedMessage{name: m.Name, file: m.File, doc: m.Doc, fields: m.Fields, topics: topics})
+			im := indexedMessage{name: m.Name, file: m.File, doc: m.Doc, fields: m.Fields, topics: topics,
+				lname: strings.ToLower(m.Name), ldoc: strings.ToLower(m.Doc)}
+			for _, f := range m.Fields {
+				im.lfields = append(im.lfields, lowerField{strings.ToLower(f.Name), strings.ToLower(f.JSONName), strings.ToLower(f.Doc)})
+			}
+			idx.messages = append(idx.messages, im)
 			walk(md.Messages())
 		}
 	}
