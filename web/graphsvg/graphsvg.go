@@ -81,7 +81,7 @@ func Write(w io.Writer, g catalog.Graph, opt Options) error {
 	p.printf("<style>%s</style>\n", style)
 	p.printf("%s\n", defs)
 	p.printf(`<rect class="bbg-bg" width="%d" height="%d"/>`+"\n", l.width, l.height)
-	p.printf(`<text class="bbg-h1" x="%d" y="26">%s</text>`+"\n", margin, esc(opt.Title))
+	p.printf(`<text class="bbg-h1" x="%d" y="26" aria-hidden="true">%s</text>`+"\n", margin, esc(opt.Title))
 	writeLegend(p, legend)
 	writeHeadings(p, l)
 	if len(l.boxes) == 0 {
