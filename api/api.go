@@ -101,6 +101,7 @@ func Register(api huma.API, src Source, cfg Config) {
 	h.registerVersions(api)
 	h.registerDiff(api)
 	h.registerServices(api)
+	h.registerGraph(api)
 	h.registerRules(api)
 	h.registerStatus(api)
 	h.registerHooks(api)

@@ -53,9 +53,10 @@ func (c *Catalog) ContractOf(t *registry.Topic) (compat.Contract, bool) {
 }
 
 // Ingester turns a branch's history into versions: for each new commit it
-// rebuilds the catalog, fingerprints every topic, checks changed topics
-// against their earlier versions and writes the outcome to the store in
-// one step. It serves the result through the Snapshot.
+// rebuilds the catalog (compiling only the changed files and those that
+// import them), fingerprints the topics whose descriptors changed, checks
+// changed topics against their earlier versions and writes the outcome to
+// the store in one step. It serves the result through the Snapshot.
 type Ingester struct {
 	Store    registry.Store
 	Source   Source
@@ -67,12 +68,23 @@ type Ingester struct {
 	// Since is where the first sync starts: that commit is the first one
 	// processed. Empty: the whole first-parent history.
 	Since string
+	// ContractCache bounds how many compiled earlier versions are kept for
+	// compatibility checks (least recently used go first; a miss compiles
+	// the version again from its stored schemas). Zero:
+	// DefaultContractCache.
+	ContractCache int
 
 	mu        sync.Mutex // one step at a time
 	counts    Counts
 	hist      *History
 	tree      map[string][]byte // at hist.State().Commit
-	contracts map[string][]compat.Contract
+	cat       *Catalog          // the last catalog loaded: what the next one recompiles from
+	contracts *contractCache
+	fps       map[string]*fingerprinted // by topic
+	// fullRebuild compiles and fingerprints every commit from scratch, as
+	// the sync did before it was incremental: the reference the tests
+	// compare the incremental path with.
+	fullRebuild bool
 }
 
 // Counts are what an Ingester did since it was made.
@@ -115,8 +127,8 @@ func (in *Ingester) restore(ctx context.Context) error {
 		return fmt.Errorf("read rejections: %w", err)
 	}
 	in.hist = NewHistory(state, versions, schemas, rejections)
-	in.contracts = map[string][]compat.Contract{}
-	in.tree = nil
+	in.contracts = newContractCache(in.ContractCache)
+	in.tree, in.cat, in.fps = nil, nil, nil
 	tree, err := in.Store.Tree(ctx)
 	switch {
 	case registry.ErrorCode(err) == registry.ENOTFOUND:
@@ -128,6 +140,7 @@ func (in *Ingester) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load served tree: %w", err)
 	}
+	in.cat = c
 	in.Snapshot.Store(c.withHistory(in.hist))
 	return nil
 }
@@ -253,7 +266,11 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	files, unchanged, err := in.files(ctx, c.SHA)
 	var cat *Catalog
 	if err == nil && !unchanged && len(files) > 0 {
-		cat, err = LoadFiles(ctx, files, in.Options)
+		prev := in.cat
+		if in.fullRebuild {
+			prev = nil
+		}
+		cat, err = loadFiles(ctx, files, in.Options, prev)
 	}
 	contracts := map[string]compat.Contract{}
 	switch {
@@ -278,15 +295,16 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	}
 	in.hist = in.hist.next(step, ids)
 	in.tree = files
+	if cat != nil {
+		in.cat = cat
+	}
 	in.counts.Commits++
 	in.counts.Versions += len(step.Versions)
 	in.counts.Rejections += len(step.Rejections)
 	for _, v := range step.Versions {
-		if cached, ok := in.contracts[v.Topic]; ok {
-			ct := contracts[v.Topic]
-			ct.Label = fmt.Sprintf("version %d", v.Version)
-			in.contracts[v.Topic] = append(slices.Clip(cached), ct)
-		}
+		ct := contracts[v.Topic]
+		ct.Label = fmt.Sprintf("version %d", v.Version)
+		in.contracts.put(versionKey{v.Topic, v.Version}, ct)
 	}
 	for _, r := range step.Rejections {
 		in.Log.Warn("commit rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
@@ -309,7 +327,7 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 		if !ok {
 			continue // MESSAGE_NOT_FOUND, switched off in registry.yaml
 		}
-		fp := compat.Fingerprint(ct)
+		fp := in.fingerprint(t.Name, ct)
 		latest, has := in.hist.Latest(t.Name)
 		if has && latest.Fingerprint == fp {
 			continue // unchanged, or a comment-only change: docs refresh, no version
@@ -343,6 +361,13 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 		step.Versions = append(step.Versions, v)
 		contracts[t.Name] = ct
 	}
+	if len(in.fps) > len(cat.topics) { // topics deleted: forget them
+		for name := range in.fps {
+			if _, ok := cat.byName[name]; !ok {
+				delete(in.fps, name)
+			}
+		}
+	}
 	hashes := make([]string, 0, len(b.schemas))
 	for h := range b.schemas {
 		hashes = append(hashes, h)
@@ -355,20 +380,22 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 }
 
 // previous returns a topic's earlier versions compiled, oldest first,
-// compiling stored schemas once per topic.
+// from the cache or compiled again from their stored schemas.
 func (in *Ingester) previous(ctx context.Context, topic string) ([]compat.Contract, error) {
-	if cached, ok := in.contracts[topic]; ok {
-		return cached, nil
-	}
-	var out []compat.Contract
-	for _, v := range in.hist.Versions(topic) {
-		ct, err := in.compileVersion(ctx, v)
-		if err != nil {
-			return nil, fmt.Errorf("compile %s version %d: %w", topic, v.Version, err)
+	vs := in.hist.Versions(topic)
+	out := make([]compat.Contract, 0, len(vs))
+	for _, v := range vs {
+		k := versionKey{topic, v.Version}
+		ct, ok := in.contracts.get(k)
+		if !ok {
+			var err error
+			if ct, err = in.compileVersion(ctx, v); err != nil {
+				return nil, fmt.Errorf("compile %s version %d: %w", topic, v.Version, err)
+			}
+			in.contracts.put(k, ct)
 		}
 		out = append(out, ct)
 	}
-	in.contracts[topic] = out
 	return out, nil
 }
 

@@ -78,6 +78,12 @@ func (o Options) withDefaults() Options {
 // by Load or from a Git tree by a sync. It reports problems as Load does.
 // The catalog keeps files; callers must not change them afterwards.
 func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Catalog, error) {
+	return loadFiles(ctx, files, opts, nil)
+}
+
+// loadFiles is LoadFiles compiling only what changed since prev (nil:
+// everything); the result is the same.
+func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog) (*Catalog, error) {
 	opts = opts.withDefaults()
 	l := &loader{files: files, opts: opts, c: &Catalog{
 		byName:   map[string]*registry.Topic{},
@@ -91,7 +97,13 @@ func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Cat
 		return nil, l.invalid()
 	}
 	l.readServices()
-	schema, err := compat.CompileSources(ctx, files, opts.Limits)
+	var schema *compat.Schema
+	var err error
+	if prev != nil && prev.schema != nil {
+		schema, err = compat.Recompile(ctx, prev.schema, prev.files, files, opts.Limits)
+	} else {
+		schema, err = compat.CompileSources(ctx, files, opts.Limits)
+	}
 	if err != nil {
 		if d := registry.ErrorDiagnostics(err); len(d) > 0 {
 			l.diags = append(l.diags, d...)

@@ -89,6 +89,14 @@ func Compile(ctx context.Context, fsys fs.FS, limits Limits) (*Schema, error) {
 // the schema root). Compile reads them from an fs.FS; other sources, such as
 // a Git tree, call this directly.
 func CompileSources(ctx context.Context, sources map[string][]byte, limits Limits) (*Schema, error) {
+	return compile(ctx, sources, nil, nil, limits)
+}
+
+// compile compiles every .proto file of sources. Files in reuse (path →
+// a file linked by an earlier compilation) are taken as they are, not
+// parsed; sym, when not nil, already holds their symbols, so conflicts
+// with them are still found.
+func compile(ctx context.Context, sources map[string][]byte, reuse map[string]linker.File, sym *linker.Symbols, limits Limits) (*Schema, error) {
 	parent := ctx
 	if limits.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -108,8 +116,13 @@ func CompileSources(ctx context.Context, sources map[string][]byte, limits Limit
 		diags = append(diags, diagnostic(err))
 		return nil // keep going: report every problem at once
 	}, nil)
+	var resolver protocompile.Resolver = protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources)})
+	if len(reuse) > 0 {
+		resolver = reusing(reuse, resolver)
+	}
 	compiler := protocompile.Compiler{
-		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources)}),
+		Resolver:       resolver,
+		Symbols:        sym,
 		Reporter:       rep,
 		SourceInfoMode: protocompile.SourceInfoStandard,
 		MaxParallelism: 2,

@@ -81,7 +81,7 @@ func Write(w io.Writer, g catalog.Graph, opt Options) error {
 	p.printf("<style>%s</style>\n", style)
 	p.printf("%s\n", defs)
 	p.printf(`<rect class="bbg-bg" width="%d" height="%d"/>`+"\n", l.width, l.height)
-	p.printf(`<text class="bbg-h1" x="%d" y="26">%s</text>`+"\n", margin, esc(opt.Title))
+	p.printf(`<text class="bbg-h1" x="%d" y="26" aria-hidden="true">%s</text>`+"\n", margin, esc(opt.Title))
 	writeLegend(p, legend)
 	writeHeadings(p, l)
 	if len(l.boxes) == 0 {
@@ -380,11 +380,12 @@ func nodeText(n *catalog.GraphNode, produced, consumed int) string {
 }
 
 // style is the picture's CSS. Every selector is scoped by the bbg class so
-// that the SVG can be inlined in a page without styling it.
+// that the SVG can be inlined in a page without styling it, and is more
+// specific than a page's element selectors (text, rect) so that the page
+// does not restyle the picture.
 const style = `
-.bbg{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,DejaVu Sans Mono,Liberation Mono,monospace}
 .bbg .bbg-bg{fill:#fff}
-.bbg text{fill:#1b1b1b}
+.bbg text{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,DejaVu Sans Mono,Liberation Mono,monospace;fill:#1b1b1b}
 .bbg .bbg-h1{font-size:16px;font-weight:700}
 .bbg .bbg-heads text{font-weight:700;fill:#555}
 .bbg .bbg-n rect{stroke-width:1.5}
@@ -406,6 +407,7 @@ const style = `
 .bbg .bbg-p{stroke:#7e57c2;marker-end:url(#bbg-ap)}
 .bbg .bbg-c{stroke:#1e88e5;marker-end:url(#bbg-ac)}
 .bbg .bbg-hot{stroke:#d81b60;stroke-width:2.2;stroke-opacity:.9;marker-end:url(#bbg-ah)}
+.bbg marker path{stroke:none}
 `
 
 // defs are the arrowheads, one per edge colour.

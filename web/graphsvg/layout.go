@@ -234,15 +234,19 @@ func (l *layout) sortByBarycentre(c int) {
 	// Topics stay grouped by owning service, so a reader finds a service's
 	// topics together and its box sits next to them: groups move by the mean
 	// barycentre of their topics, topics move within their group.
-	group := map[string]float64{}
+	sum := map[string]float64{}
 	size := map[string]int{}
 	for _, b := range col {
-		group[l.boxes[b].node.Service] += bary[b]
+		sum[l.boxes[b].node.Service] += bary[b]
 		size[l.boxes[b].node.Service]++
 	}
+	group := make([]float64, len(l.boxes)) // the mean barycentre of each topic's group
+	for _, b := range col {
+		s := l.boxes[b].node.Service
+		group[b] = sum[s] / float64(size[s])
+	}
 	slices.SortStableFunc(col, func(a, b int) int {
-		ga, gb := l.boxes[a].node.Service, l.boxes[b].node.Service
-		return cmp.Or(cmp.Compare(group[ga]/float64(size[ga]), group[gb]/float64(size[gb])), cmp.Compare(ga, gb), cmp.Compare(bary[a], bary[b]))
+		return cmp.Or(cmp.Compare(group[a], group[b]), strings.Compare(l.boxes[a].node.Service, l.boxes[b].node.Service), cmp.Compare(bary[a], bary[b]))
 	})
 	l.renumber(c)
 }

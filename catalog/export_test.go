@@ -1,0 +1,23 @@
+package catalog
+
+// FullRebuild makes in compile and fingerprint every commit from scratch,
+// the reference for the incremental path.
+func FullRebuild(in *Ingester) { in.fullRebuild = true }
+
+// CachedContracts returns how many compiled versions in keeps.
+func CachedContracts(in *Ingester) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.contracts == nil {
+		return 0
+	}
+	return in.contracts.len()
+}
+
+// LastLoaded returns the catalog in loaded last: what the next commit
+// recompiles from.
+func LastLoaded(in *Ingester) *Catalog {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.cat
+}

@@ -1,0 +1,127 @@
+package compat
+
+import (
+	"context"
+	"path"
+	"strings"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/bufbuild/protocompile/linker"
+	"github.com/bufbuild/protocompile/reporter"
+)
+
+// Recompile compiles sources as CompileSources does, reusing what prev
+// compiled from prevSources: a .proto file whose content is unchanged and
+// none of whose imports (transitively) changed is taken from prev as it is,
+// and only the others are parsed and linked. A commit touching one file of
+// a thousand therefore costs one file's compilation, not a thousand.
+//
+// The result is the one CompileSources gives: the reused files' symbols
+// are checked against the recompiled ones as a whole compilation would, and
+// when anything fails, sources are compiled again from scratch so the
+// diagnostics are exactly those of CompileSources. A nil prev compiles
+// everything. Unchanged files are the same descriptors as in prev.
+func Recompile(ctx context.Context, prev *Schema, prevSources, sources map[string][]byte, limits Limits) (*Schema, error) {
+	if prev == nil {
+		return CompileSources(ctx, sources, limits)
+	}
+	dirty := Affected(prev, prevSources, sources)
+	reuse := make(map[string]linker.File, len(prev.byPath))
+	sym := &linker.Symbols{}
+	h := reporter.NewHandler(nil)
+	for p, f := range prev.byPath {
+		if dirty[p] || strings.HasPrefix(p, wellKnownPrefix) {
+			continue
+		}
+		if _, ok := sources[p]; !ok {
+			continue
+		}
+		if err := sym.Import(f, h); err != nil {
+			return CompileSources(ctx, sources, limits) // cannot happen: prev compiled together
+		}
+		reuse[p] = f
+	}
+	if len(reuse) == 0 {
+		return CompileSources(ctx, sources, limits)
+	}
+	s, err := compile(ctx, sources, reuse, sym, limits)
+	if err != nil && ctx.Err() == nil {
+		// Broken content: compile it whole, so that every diagnostic and
+		// its wording are exactly what CompileSources reports.
+		return CompileSources(ctx, sources, limits)
+	}
+	return s, err
+}
+
+// Affected returns the .proto files of sources that Recompile has to compile
+// again rather than take from prev: those added, changed or removed since
+// prevSources, and every file of prev that imports one of them, directly or
+// not.
+func Affected(prev *Schema, prevSources, sources map[string][]byte) map[string]bool {
+	dirty := map[string]bool{}
+	for p, data := range sources {
+		if path.Ext(p) != ".proto" {
+			continue
+		}
+		if old, ok := prevSources[p]; !ok || !sameBytes(old, data) {
+			dirty[p] = true
+		}
+		if _, ok := prev.byPath[p]; !ok {
+			dirty[p] = true
+		}
+	}
+	for p := range prevSources {
+		if _, ok := sources[p]; !ok && path.Ext(p) == ".proto" {
+			dirty[p] = true
+		}
+	}
+	if len(dirty) == 0 {
+		return dirty
+	}
+	importers := map[string][]string{}
+	for _, f := range prev.files {
+		imports := f.Imports()
+		for i := range imports.Len() {
+			imp := imports.Get(i).Path()
+			importers[imp] = append(importers[imp], f.Path())
+		}
+	}
+	queue := make([]string, 0, len(dirty))
+	for p := range dirty {
+		queue = append(queue, p)
+	}
+	for len(queue) > 0 {
+		p := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, imp := range importers[p] {
+			if !dirty[imp] {
+				dirty[imp] = true
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return dirty
+}
+
+// sameBytes is bytes.Equal that answers at once for the same slice, as
+// unchanged files in a tree read incrementally are.
+func sameBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return string(a) == string(b)
+}
+
+// reusing resolves the files of reuse to their linked descriptors, and
+// everything else through next.
+func reusing(reuse map[string]linker.File, next protocompile.Resolver) protocompile.Resolver {
+	return protocompile.ResolverFunc(func(name string) (protocompile.SearchResult, error) {
+		if f, ok := reuse[name]; ok {
+			return protocompile.SearchResult{Desc: f}, nil
+		}
+		return next.FindFileByPath(name)
+	})
+}

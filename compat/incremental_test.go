@@ -1,0 +1,243 @@
+package compat_test
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+
+	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/compat"
+)
+
+// evolvingTree is a small repository that random edits change: files that
+// import each other, edits to leaves and to shared imports, comment-only
+// edits, broken syntax, symbol conflicts between unrelated files, removed
+// files and changed imports.
+type evolvingTree struct {
+	fields   map[string]int // extra fields per file
+	rev      map[string]int // comment revision per file
+	broken   string         // a file with a syntax error, or ""
+	dup      bool           // dup.proto redefines misc.proto's message
+	noMisc   bool           // misc.proto removed
+	stockUse bool           // stock.proto imports misc.proto
+	moneyInt bool           // Money.minor is an int32, not an int64
+	files    map[string][]byte
+	last     map[string][]byte // the previous files, to share unchanged contents
+}
+
+var evolvingFiles = []string{"common/v1/money.proto", "common/v1/envelope.proto", "orders/v1/orders.proto", "stock/v1/stock.proto", "misc/v1/misc.proto"}
+
+func (e *evolvingTree) build() map[string][]byte {
+	src := map[string]string{}
+	extra := func(name string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "  // Revision %d.\n", e.rev[name])
+		for i := range e.fields[name] {
+			fmt.Fprintf(&b, "  string extra_%d = %d;\n", i, 100+i)
+		}
+		return b.String()
+	}
+	minor := "int64"
+	if e.moneyInt {
+		minor = "int32"
+	}
+	src["common/v1/money.proto"] = "syntax = \"proto3\";\npackage acme.common.v1;\n// Money.\nmessage Money {\n  string currency = 1;\n  " + minor + " minor = 2;\n" + extra("common/v1/money.proto") + "}\n"
+	src["common/v1/envelope.proto"] = "syntax = \"proto3\";\npackage acme.common.v1;\nimport \"common/v1/money.proto\";\nmessage Envelope {\n  Money fee = 1;\n" + extra("common/v1/envelope.proto") + "}\n"
+	src["orders/v1/orders.proto"] = "syntax = \"proto3\";\npackage acme.orders.v1;\nimport \"common/v1/envelope.proto\";\nimport \"common/v1/money.proto\";\nmessage OrderEvent {\n  acme.common.v1.Envelope env = 1;\n  acme.common.v1.Money total = 2;\n" + extra("orders/v1/orders.proto") + "}\n"
+	stockImports, stockField := "", ""
+	if e.stockUse {
+		stockImports, stockField = "import \"misc/v1/misc.proto\";\n", "  acme.misc.v1.Note note = 3;\n"
+	}
+	src["stock/v1/stock.proto"] = "syntax = \"proto3\";\npackage acme.stock.v1;\nimport \"common/v1/money.proto\";\n" + stockImports + "message StockEvent {\n  string sku = 1;\n  acme.common.v1.Money value = 2;\n" + stockField + extra("stock/v1/stock.proto") + "}\n"
+	if !e.noMisc {
+		src["misc/v1/misc.proto"] = "syntax = \"proto3\";\npackage acme.misc.v1;\nmessage Note {\n  string text = 1;\n" + extra("misc/v1/misc.proto") + "}\n"
+	}
+	if e.dup {
+		src["dup/v1/dup.proto"] = "syntax = \"proto3\";\npackage acme.misc.v1;\nmessage Note {\n  string other = 1;\n}\n"
+	}
+	if e.broken != "" {
+		if s, ok := src[e.broken]; ok {
+			src[e.broken] = strings.Replace(s, "message", "mesage", 1)
+		}
+	}
+	files := map[string][]byte{"README.md": []byte("not a proto file")}
+	for name, s := range src {
+		if old, ok := e.last[name]; ok && string(old) == s {
+			files[name] = old // unchanged files share their bytes, as in a sync
+		} else {
+			files[name] = []byte(s)
+		}
+	}
+	e.last = files
+	return files
+}
+
+// edit changes the tree at random.
+func (e *evolvingTree) edit(r *rand.Rand) string {
+	name := evolvingFiles[r.IntN(len(evolvingFiles))]
+	switch op := r.IntN(10); {
+	case e.broken != "":
+		e.broken = ""
+		return "fix the broken file"
+	case op <= 2:
+		e.fields[name]++
+		return "add a field to " + name
+	case op == 3:
+		e.rev[name]++
+		return "edit a comment of " + name
+	case op == 4:
+		e.broken = name
+		return "break " + name
+	case op == 5:
+		e.dup = !e.dup
+		return fmt.Sprintf("dup.proto present: %t", e.dup)
+	case op == 6:
+		e.noMisc = !e.noMisc
+		return fmt.Sprintf("misc.proto removed: %t", e.noMisc)
+	case op == 7:
+		e.stockUse = !e.stockUse
+		return fmt.Sprintf("stock.proto imports misc.proto: %t", e.stockUse)
+	case op == 8:
+		e.moneyInt = !e.moneyInt
+		return "change a field type in money.proto"
+	default:
+		return "nothing"
+	}
+}
+
+// TestRecompileMatchesCompileSources drives random edits through Recompile,
+// each from the last tree that compiled, and checks every result against a
+// compilation from scratch: the same descriptors (source info included) or
+// the same diagnostics; and that files untouched by an edit were reused,
+// not compiled again.
+func TestRecompileMatchesCompileSources(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(seed, 42))
+			e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+			prevSources := e.build()
+			prev, err := compat.CompileSources(t.Context(), prevSources, compat.DefaultLimits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reused, failed int
+			for step := range 150 {
+				what := e.edit(r)
+				sources := e.build()
+				want, wantErr := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+				affected := compat.Affected(prev, prevSources, sources)
+				got, gotErr := compat.Recompile(t.Context(), prev, prevSources, sources, compat.DefaultLimits)
+				where := fmt.Sprintf("step %d (%s)", step, what)
+				if (gotErr == nil) != (wantErr == nil) {
+					t.Fatalf("%s: Recompile error %v, CompileSources error %v", where, gotErr, wantErr)
+				}
+				if wantErr != nil {
+					if g, w := sortedDiags(gotErr), sortedDiags(wantErr); !slices.Equal(g, w) || registry.ErrorCode(gotErr) != registry.ErrorCode(wantErr) {
+						t.Fatalf("%s: Recompile diagnostics\n%v\nwant\n%v", where, g, w)
+					}
+					failed++
+					continue // the next edit starts again from the last tree that compiled
+				}
+				sameDescriptors(t, where, got, want)
+				for _, fd := range got.Files() {
+					imports := fd.Imports()
+					for i := range imports.Len() { // a reused file must not link to a stale import
+						imp := imports.Get(i).FileDescriptor
+						if cur, ok := got.File(imp.Path()); ok && cur != imp {
+							t.Fatalf("%s: %s links to an earlier compilation of %s", where, fd.Path(), imp.Path())
+						}
+					}
+					old, had := prev.File(fd.Path())
+					switch {
+					case affected[fd.Path()] && had && old == fd:
+						t.Fatalf("%s: %s was affected by the edit but reused", where, fd.Path())
+					case !affected[fd.Path()] && old != fd:
+						t.Fatalf("%s: %s was not affected by the edit but compiled again", where, fd.Path())
+					case !affected[fd.Path()]:
+						reused++
+					}
+				}
+				prev, prevSources = got, sources
+			}
+			if reused == 0 || failed == 0 {
+				t.Fatalf("reused %d files, %d edits failed to compile: the edits do not exercise both paths", reused, failed)
+			}
+		})
+	}
+}
+
+// TestAffected checks which files an edit makes Recompile compile again.
+func TestAffected(t *testing.T) {
+	t.Parallel()
+	e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+	prevSources := e.build()
+	prev, err := compat.CompileSources(t.Context(), prevSources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		edit func(*evolvingTree)
+		want []string
+	}{
+		{func(*evolvingTree) {}, nil},
+		{func(e *evolvingTree) { e.rev["orders/v1/orders.proto"]++ }, []string{"orders/v1/orders.proto"}},
+		{func(e *evolvingTree) { e.fields["common/v1/envelope.proto"]++ }, []string{"common/v1/envelope.proto", "orders/v1/orders.proto"}},
+		{func(e *evolvingTree) { e.fields["common/v1/money.proto"]++ }, []string{"common/v1/envelope.proto", "common/v1/money.proto", "orders/v1/orders.proto", "stock/v1/stock.proto"}},
+		{func(e *evolvingTree) { e.noMisc = true }, []string{"misc/v1/misc.proto"}},
+		{func(e *evolvingTree) { e.dup = true }, []string{"dup/v1/dup.proto"}},
+	} {
+		e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}, last: prevSources}
+		tc.edit(e)
+		var got []string
+		for p := range compat.Affected(prev, prevSources, e.build()) {
+			got = append(got, p)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("affected %v, want %v", got, tc.want)
+		}
+	}
+}
+
+var conflict = regexp.MustCompile(`^(\S+): symbol (\S+) already defined at (\S+)$`)
+
+func sameDescriptors(t *testing.T, where string, got, want *compat.Schema) {
+	t.Helper()
+	g, w := got.Files(), want.Files()
+	if len(g) != len(w) {
+		t.Fatalf("%s: %d files, want %d", where, len(g), len(w))
+	}
+	for i := range g {
+		gp, wp := protodesc.ToFileDescriptorProto(g[i]), protodesc.ToFileDescriptorProto(w[i])
+		if !proto.Equal(gp, wp) {
+			t.Fatalf("%s: %s differs from a compilation from scratch:\n%v\nwant\n%v", where, g[i].Path(), gp, wp)
+		}
+	}
+}
+
+// sortedDiags lists an error's diagnostics, sorted. Which of two files
+// defining one symbol is reported depends on the order the compiler's
+// workers happen to link them in, from run to run of CompileSources too, so
+// such a conflict is written the same whichever way round it came.
+func sortedDiags(err error) []string {
+	var out []string
+	for _, d := range registry.ErrorDiagnostics(err) {
+		line := fmt.Sprintf("%s: %s", d.Position, d.Message)
+		if m := conflict.FindStringSubmatch(line); m != nil {
+			a, b := min(m[1], m[3]), max(m[1], m[3])
+			line = fmt.Sprintf("symbol %s defined at %s and at %s", m[2], a, b)
+		}
+		out = append(out, line)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(a, b) })
+	return out
+}
