@@ -134,6 +134,8 @@ func TestOpenAPIDocument(t *testing.T) {
 		"/v1/schemas/{id}":                      {"get"},
 		"/v1/services":                          {"get"},
 		"/v1/services/{service}":                {"get"},
+		"/v1/search":                            {"get"},
+		"/v1/graph":                             {"get"},
 		"/v1/rules":                             {"get"},
 		"/v1/status":                            {"get"},
 		"/v1/sync":                              {"post"},
