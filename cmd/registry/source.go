@@ -60,7 +60,7 @@ func (s *ServeCmd) resolve(log *slog.Logger) (serveMode, error) {
 		s.Dir = defaultSchemas
 		return modeDir, nil
 	}
-	s.Source, s.Path = root, filepath.ToSlash(rel)
+	s.Source, s.Path = commonDir(root), filepath.ToSlash(rel)
 	if s.Branch == "" {
 		s.Branch = branch
 	}
@@ -71,7 +71,7 @@ func (s *ServeCmd) resolve(log *slog.Logger) (serveMode, error) {
 
 // enclosingRepo finds the Git repository holding dir and its current branch.
 func enclosingRepo(dir string) (root, branch string, ok bool) {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
 		return "", "", false
 	}
@@ -84,6 +84,32 @@ func enclosingRepo(dir string) (root, branch string, ok bool) {
 		return "", "", false // no commit yet, or a detached HEAD
 	}
 	return wt.Filesystem.Root(), head.Name().Short(), true
+}
+
+// commonDir returns where the repository of the work tree at root keeps its
+// branches: root itself, or for a linked work tree (git worktree add) the
+// main repository's .git directory, which a clone can read them from.
+func commonDir(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, ".git"))
+	if err != nil {
+		return root // a directory: an ordinary repository
+	}
+	gitdir, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
+	if !ok {
+		return root
+	}
+	if !filepath.IsAbs(gitdir) {
+		gitdir = filepath.Join(root, gitdir)
+	}
+	common, err := os.ReadFile(filepath.Join(gitdir, "commondir"))
+	if err != nil {
+		return root
+	}
+	dir := strings.TrimSpace(string(common))
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(gitdir, dir)
+	}
+	return filepath.Clean(dir)
 }
 
 // gitSource builds the sync's source; the repository is opened (cloned) on
