@@ -206,6 +206,7 @@ var funcs = template.FuncMap{
 	"datetime":   func(t time.Time) string { return formatTime(t, "2006-01-02 15:04 MST") },
 	"iso":        func(t time.Time) string { return formatTime(t, time.RFC3339) },
 	"firstLine":  firstLine,
+	"summary":    summary,
 	"kindClass":  kindClass,
 	"lower":      strings.ToLower,
 	"join":       strings.Join,
@@ -254,6 +255,23 @@ func formatTime(t time.Time, layout string) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// summary shortens documentation for a list: its first sentence, or its
+// first 160 characters, with line breaks (comments wrap) as spaces.
+func summary(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 && i < 160 {
+		return s[:i+1]
+	}
+	if len(s) <= 160 {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:160], ' ')
+	if cut < 80 {
+		cut = 160
+	}
+	return strings.ToValidUTF8(s[:cut], "") + "…"
 }
 
 // kindClass is the CSS class of a topic kind's badge.
