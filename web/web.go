@@ -207,6 +207,7 @@ var funcs = template.FuncMap{
 	"iso":        func(t time.Time) string { return formatTime(t, time.RFC3339) },
 	"firstLine":  firstLine,
 	"summary":    summary,
+	"wbr":        wbr,
 	"kindClass":  kindClass,
 	"lower":      strings.ToLower,
 	"join":       strings.Join,
@@ -272,6 +273,11 @@ func summary(s string) string {
 		cut = 160
 	}
 	return strings.ToValidUTF8(s[:cut], "") + "…"
+}
+
+// wbr lets a long dotted name wrap after its dots on narrow screens.
+func wbr(name string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(name), ".", ".<wbr>"))
 }
 
 // kindClass is the CSS class of a topic kind's badge.

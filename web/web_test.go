@@ -106,7 +106,7 @@ func TestPages(t *testing.T) {
 		{"/topics?kind=commands", 200, []string{"0 topics", "No topic matches"}},
 		{"/topics?owner=stock-team", 200, []string{"0 topics"}},
 		{"/topics/acme.retail.orders.events", 200, []string{
-			`<h1 class="topic-name">acme.retail.orders.events`,
+			`<h1 class="topic-name">acme.<wbr>retail.<wbr>orders.<wbr>events`,
 			`<ul class="svc-list" id="producers"><li><a href="/services/acme.retail.orders">`,
 			`<ul class="svc-list" id="consumers"><li><a href="/services/acme.retail.stock">`,
 			`<code class="fname">order_id</code>`,
@@ -121,7 +121,7 @@ func TestPages(t *testing.T) {
 		{"/topics/acme.retail.nope.events", 404, []string{"Not found", "no topic &#34;acme.retail.nope.events&#34;"}},
 		{"/topics/acme.retail.orders.events/diff", 404, []string{"no version history"}},
 		{"/services", 200, []string{`href="/services/acme.retail.orders"`, `href="/services/acme.retail.stock"`}},
-		{"/services/acme.retail.stock", 200, []string{"<h1>acme.retail.stock</h1>", "Consumes", `href="/topics/acme.retail.orders.events"`, "No findings."}},
+		{"/services/acme.retail.stock", 200, []string{"<h1>acme.<wbr>retail.<wbr>stock</h1>", "Consumes", `href="/topics/acme.retail.orders.events"`, "No findings."}},
 		{"/services/acme.retail.nope", 404, []string{"no service"}},
 		{"/graph", 200, []string{`<div class="graph" id="graph"><svg`, `href="/services/acme.retail.stock"`}},
 		{"/graph?topic=acme.retail.orders.events", 200, []string{"<svg", "3 nodes"}},
