@@ -1,0 +1,38 @@
+// Package browser tests the web catalog in a real headless Chromium,
+// driven with chromedp over the DevTools protocol, against the estate of
+// internal/estate served by the API with the UI mounted. It also
+// regenerates the screenshots of docs/screenshots (go test -run
+// TestScreenshots -screenshots). chromedp is imported here only, so it
+// stays out of the web package and the binary.
+package browser
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// chromiumNames are the executables tried on PATH, Debian's first.
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"}
+
+// Chromium returns the path of the browser to run: REGISTRY_TEST_CHROMIUM,
+// or the first of chromiumNames on PATH. Without one the test skips, but
+// when CI is set it fails: there, a skipped test would be an untested UI
+// (.ci/run installs Debian's chromium).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("REGISTRY_TEST_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range chromiumNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium found (REGISTRY_TEST_CHROMIUM, or chromium on PATH): CI must run the browser tests " +
+			"(apt-get install chromium)")
+	}
+	t.Skip("no Chromium found: set REGISTRY_TEST_CHROMIUM or install chromium to run the browser tests")
+	return ""
+}
