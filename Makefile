@@ -37,6 +37,10 @@ bench: ## Run the benchmark programs (see docs/BENCHMARKS.md; needs buf and wrk)
 	go run ./bench/serve
 	go run ./bench/sync -commits 1000
 
+.PHONY: screenshots
+screenshots: ## Regenerate docs/screenshots/*.png from the test estate (needs chromium)
+	go test -count=1 ./test/browser/ -run '^TestScreenshots$$' -screenshots
+
 .PHONY: openapi
 openapi: ## Print the OpenAPI document
 	go run ./cmd/registry openapi
