@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -68,9 +67,10 @@ type Commits struct {
 }
 
 // Estate is an ingested estate: its Git repository, its store and the
-// snapshot served.
+// snapshot served by the API with the web catalog mounted, as `registry
+// serve` wires them, on a local test server.
 type Estate struct {
-	// URL is the base URL of the test server (New only; empty after Build).
+	// URL is the base URL of the server, e.g. "http://127.0.0.1:40123".
 	URL string
 	// Dir is the Git repository's work tree.
 	Dir      string
@@ -78,22 +78,19 @@ type Estate struct {
 	Snapshot *catalog.Snapshot
 
 	store *sqlite.Store
+	srv   *httptest.Server
 }
 
 // Catalog returns the catalog served.
 func (e *Estate) Catalog() *catalog.Catalog { return e.Snapshot.Catalog() }
 
-// Handler returns the API with the web catalog mounted, as `registry
-// serve` wires them.
-func (e *Estate) Handler() http.Handler {
-	return api.New(e.Snapshot, api.Config{Version: "estate", Web: web.New(e.Snapshot, web.Config{Version: "estate"})})
+// Close stops the server and closes the store.
+func (e *Estate) Close() error {
+	e.srv.Close()
+	return e.store.Close()
 }
 
-// Close closes the store.
-func (e *Estate) Close() error { return e.store.Close() }
-
-// New builds the estate in a temp dir and serves it on an httptest server
-// closed with the test.
+// New builds the estate in a temp dir and serves it until the test ends.
 func New(t testing.TB) *Estate {
 	t.Helper()
 	e, err := Build(context.Background(), t.TempDir())
@@ -101,15 +98,13 @@ func New(t testing.TB) *Estate {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	srv := httptest.NewServer(e.Handler())
-	t.Cleanup(srv.Close)
-	e.URL = srv.URL
 	return e
 }
 
 // Build creates the Git repository in dir/repo and the store in
-// dir/registry.db, and ingests the history. Commit times and the
-// ingester's clock are fixed, so every build has the same SHAs and dates.
+// dir/registry.db, ingests the history and starts the server; Close stops
+// it. Commit times and the ingester's clock are fixed, so every build has
+// the same SHAs and dates.
 func Build(ctx context.Context, dir string) (*Estate, error) {
 	files, err := demoFiles()
 	if err != nil {
@@ -195,6 +190,8 @@ func Build(ctx context.Context, dir string) (*Estate, error) {
 		_ = e.store.Close()
 		return nil, fmt.Errorf("estate: ingest: %w", err)
 	}
+	e.srv = httptest.NewServer(api.New(e.Snapshot, api.Config{Version: "estate", Web: web.New(e.Snapshot, web.Config{Version: "estate"})}))
+	e.URL = e.srv.URL
 	return e, nil
 }
 

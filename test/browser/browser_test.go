@@ -2,7 +2,6 @@ package browser_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,9 +47,8 @@ func served(t *testing.T) (*estate.Estate, string) {
 			site.err = err
 			return
 		}
-		srv := httptest.NewServer(e.Handler())
-		site.e, site.url = e, srv.URL
-		site.stop = func() { srv.Close(); _ = e.Close(); _ = os.RemoveAll(dir) }
+		site.e, site.url = e, e.URL
+		site.stop = func() { _ = e.Close(); _ = os.RemoveAll(dir) }
 	})
 	if site.err != nil {
 		t.Fatalf("build the estate: %v", site.err)
