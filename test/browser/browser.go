@@ -7,6 +7,7 @@
 package browser
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"testing"
@@ -15,24 +16,32 @@ import (
 // chromiumNames are the executables tried on PATH, Debian's first.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"}
 
-// Chromium returns the path of the browser to run: REGISTRY_TEST_CHROMIUM,
-// or the first of chromiumNames on PATH. Without one the test skips, but
-// when CI is set it fails: there, a skipped test would be an untested UI
-// (.ci/run installs Debian's chromium).
-func Chromium(t testing.TB) string {
-	t.Helper()
+// Find returns the path of the browser to run: REGISTRY_TEST_CHROMIUM,
+// or the first of chromiumNames on PATH.
+func Find() (string, error) {
 	if p := os.Getenv("REGISTRY_TEST_CHROMIUM"); p != "" {
-		return p
+		return p, nil
 	}
 	for _, name := range chromiumNames {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no Chromium found (REGISTRY_TEST_CHROMIUM, or chromium on PATH): CI must run the browser tests " +
-			"(apt-get install chromium)")
+	return "", errors.New("no Chromium found (REGISTRY_TEST_CHROMIUM, or chromium on PATH)")
+}
+
+// Chromium returns the browser Find finds. Without one the test skips,
+// but when CI is set it fails: there, a skipped test would be an untested
+// UI (.ci/run installs Debian's chromium).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	p, err := Find()
+	if err == nil {
+		return p
 	}
-	t.Skip("no Chromium found: set REGISTRY_TEST_CHROMIUM or install chromium to run the browser tests")
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%v: CI must run the browser tests (apt-get install chromium)", err)
+	}
+	t.Skipf("%v: the browser tests need it", err)
 	return ""
 }

@@ -171,8 +171,8 @@ func path(t *testing.T, ctx context.Context) string {
 // follows the result to the topic that carries it.
 func TestSearchByField(t *testing.T) {
 	t.Parallel()
-	_, base := served(t)
 	ctx := newTab(t)
+	_, base := served(t)
 	do(t, ctx, "search customer_id from the home page",
 		chromedp.Navigate(base+"/"),
 		chromedp.SendKeys(chromedp.ID("home-q"), "customer_id"),
@@ -202,12 +202,12 @@ func TestSearchByField(t *testing.T) {
 // services the catalog says write and read the topic.
 func TestTopicProducersConsumers(t *testing.T) {
 	t.Parallel()
+	ctx := newTab(t)
 	e, base := served(t)
 	topic, ok := e.Catalog().Topic(estate.Orders)
 	if !ok {
 		t.Fatalf("no topic %s", estate.Orders)
 	}
-	ctx := newTab(t)
 	do(t, ctx, "open the topic page",
 		chromedp.Navigate(base+"/topics/"+estate.Orders),
 		chromedp.WaitVisible(chromedp.ID("producers")),
@@ -228,8 +228,8 @@ func TestTopicProducersConsumers(t *testing.T) {
 // checks that its own fields appear only then.
 func TestFieldTreeExpands(t *testing.T) {
 	t.Parallel()
-	_, base := served(t)
 	ctx := newTab(t)
+	_, base := served(t)
 	do(t, ctx, "open the topic page", chromedp.Navigate(base+"/topics/"+estate.Orders))
 	// OrderEvent.metadata is an EventMetadata, whose first field is event_id.
 	const details = `Array.from(document.querySelectorAll("#contract-h ~ .message > ul.fields > li > details"))
@@ -259,8 +259,8 @@ func TestFieldTreeExpands(t *testing.T) {
 // is checked too, so the verdict is known to depend on the versions.
 func TestDiffBreaking(t *testing.T) {
 	t.Parallel()
-	_, base := served(t)
 	ctx := newTab(t)
+	_, base := served(t)
 	do(t, ctx, "compare v1 with v2 from the topic page",
 		chromedp.Navigate(base+"/topics/"+estate.DeadLetters),
 		chromedp.SetValue(chromedp.ID("d-from"), "1"),
@@ -312,12 +312,12 @@ func TestDiffBreaking(t *testing.T) {
 // clicking a node opens its page.
 func TestGraph(t *testing.T) {
 	t.Parallel()
+	ctx := newTab(t)
 	e, base := served(t)
 	g, err := e.Catalog().Graph(catalog.GraphFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := newTab(t)
 	do(t, ctx, "open the graph",
 		chromedp.Navigate(base+"/graph"),
 		chromedp.WaitVisible(chromedp.CSS("#graph svg")),
@@ -343,8 +343,8 @@ func TestGraph(t *testing.T) {
 // which moves focus to the content, and the header's search box is reached.
 func TestKeyboard(t *testing.T) {
 	t.Parallel()
-	_, base := served(t)
 	ctx := newTab(t)
+	_, base := served(t)
 	do(t, ctx, "open the topics page and press Tab",
 		chromedp.Navigate(base+"/topics"),
 		chromedp.KeyEvent("\t"),
@@ -386,8 +386,8 @@ func TestKeyboard(t *testing.T) {
 // reader as text and never runs.
 func TestHostileDescription(t *testing.T) {
 	t.Parallel()
-	_, base := served(t)
 	ctx := newTab(t)
+	_, base := served(t)
 	// Record any alert, even one the Content-Security-Policy would block
 	// if the markup got through.
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{

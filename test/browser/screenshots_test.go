@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/backbone-registry/backbone/internal/estate"
+	"github.com/backbone-registry/backbone/test/browser"
 )
 
 // writeScreenshots makes TestScreenshots write docs/screenshots instead of
@@ -37,8 +38,11 @@ var shots = []struct {
 // -screenshots it writes them to docs/screenshots; without, to a temp dir,
 // and only checks that they are PNGs of the right size.
 func TestScreenshots(t *testing.T) {
-	_, base := served(t)
+	if _, err := browser.Find(); err != nil && *writeScreenshots {
+		t.Fatalf("%v: the screenshots need it", err)
+	}
 	ctx := newTab(t)
+	_, base := served(t)
 	dir := t.TempDir()
 	if *writeScreenshots {
 		dir = filepath.Join("..", "..", "docs", "screenshots")
