@@ -298,6 +298,11 @@ func TestDiffBreaking(t *testing.T) {
 	if !red || !green {
 		t.Errorf("want the old attempts line on red and the new one on green; cells: %+v", cells)
 	}
+	// Two equal code columns, each far wider than its line numbers.
+	w := eval[[]int](t, ctx, `Array.from(document.querySelector("table.sbs tbody tr:not(.skip)").children, td => Math.round(td.getBoundingClientRect().width))`)
+	if len(w) != 4 || w[1] < 4*w[0] || w[1]-w[3] > 2 || w[3]-w[1] > 2 {
+		t.Errorf("diff column widths %v, want two equal code columns", w)
+	}
 
 	do(t, ctx, "compare the orders topic's v1 with v2",
 		chromedp.Navigate(base+"/topics/"+estate.Orders+"/diff?from=1&to=2"),
