@@ -110,39 +110,82 @@ func (in *Ingester) Restore(ctx context.Context) error {
 }
 
 func (in *Ingester) restore(ctx context.Context) error {
-	state, err := in.Store.State(ctx)
-	if err != nil {
-		return fmt.Errorf("read sync state: %w", err)
+	// The served tree compiles while the history is read: both take about
+	// as long, and neither needs the other.
+	tree, treeErr := in.Store.Tree(ctx)
+	var loaded chan struct{}
+	var c *Catalog
+	var loadErr error
+	if treeErr == nil {
+		loaded = make(chan struct{})
+		go func() {
+			defer close(loaded)
+			// Recompiling from the last catalog loaded (a follower
+			// reloading after the leader's step) compiles what changed.
+			c, loadErr = loadFiles(ctx, tree, in.Options, in.cat)
+		}()
 	}
-	versions, err := in.Store.Versions(ctx)
-	if err != nil {
-		return fmt.Errorf("read versions: %w", err)
+	hist, histErr := in.readHistory(ctx)
+	if loaded != nil {
+		<-loaded
 	}
-	schemas, err := in.Store.Schemas(ctx)
-	if err != nil {
-		return fmt.Errorf("read schemas: %w", err)
+	if histErr != nil {
+		return histErr
 	}
-	rejections, err := in.Store.Rejections(ctx, maxRejections)
-	if err != nil {
-		return fmt.Errorf("read rejections: %w", err)
-	}
-	in.hist = NewHistory(state, versions, schemas, rejections)
+	in.hist = hist
 	in.contracts = newContractCache(in.ContractCache)
-	in.tree, in.cat, in.fps = nil, nil, nil
-	tree, err := in.Store.Tree(ctx)
+	in.tree = nil
 	switch {
-	case registry.ErrorCode(err) == registry.ENOTFOUND:
+	case registry.ErrorCode(treeErr) == registry.ENOTFOUND:
+		in.cat = nil
 		return nil
-	case err != nil:
-		return fmt.Errorf("read served tree: %w", err)
-	}
-	c, err := LoadFiles(ctx, tree, in.Options)
-	if err != nil {
-		return fmt.Errorf("load served tree: %w", err)
+	case treeErr != nil:
+		in.cat = nil
+		return fmt.Errorf("read served tree: %w", treeErr)
+	case loadErr != nil:
+		in.cat = nil
+		return fmt.Errorf("load served tree: %w", loadErr)
 	}
 	in.cat = c
 	in.Snapshot.Store(c.withHistory(in.hist))
 	return nil
+}
+
+// readHistory reads what the store recorded, the versions and the schemas
+// at the same time.
+func (in *Ingester) readHistory(ctx context.Context) (*History, error) {
+	var schemas []registry.Schema
+	var schemasErr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		schemas, schemasErr = in.Store.Schemas(ctx)
+	}()
+	state, err := in.Store.State(ctx)
+	var versions []registry.TopicVersion
+	var rejections []registry.Rejection
+	if err == nil {
+		versions, err = in.Store.Versions(ctx)
+		if err != nil {
+			err = fmt.Errorf("read versions: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("read sync state: %w", err)
+	}
+	if err == nil {
+		rejections, err = in.Store.Rejections(ctx, maxRejections)
+		if err != nil {
+			err = fmt.Errorf("read rejections: %w", err)
+		}
+	}
+	<-read
+	if err != nil {
+		return nil, err
+	}
+	if schemasErr != nil {
+		return nil, fmt.Errorf("read schemas: %w", schemasErr)
+	}
+	return NewHistory(state, versions, schemas, rejections), nil
 }
 
 // Sync fetches the branch and ingests every commit after the last one
