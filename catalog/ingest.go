@@ -81,6 +81,8 @@ type Ingester struct {
 	cat       *Catalog          // the last catalog loaded: what the next one recompiles from
 	contracts *contractCache
 	fps       map[string]*fingerprinted // by topic
+	compiled  *fileCache                // compiled stored files, by hash
+	yaml      *yamlCache
 	// fullRebuild compiles and fingerprints every commit from scratch, as
 	// the sync did before it was incremental: the reference the tests
 	// compare the incremental path with.
@@ -118,11 +120,12 @@ func (in *Ingester) restore(ctx context.Context) error {
 	var loadErr error
 	if treeErr == nil {
 		loaded = make(chan struct{})
+		// Recompiling from the last catalog loaded (a follower reloading
+		// after the leader's step) compiles what changed.
+		base, yc := in.base(), in.decoded()
 		go func() {
 			defer close(loaded)
-			// Recompiling from the last catalog loaded (a follower
-			// reloading after the leader's step) compiles what changed.
-			c, loadErr = loadFiles(ctx, tree, in.Options, in.cat)
+			c, loadErr = loadFiles(ctx, tree, in.Options, base, yc)
 		}()
 	}
 	hist, histErr := in.readHistory(ctx)
@@ -309,11 +312,10 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	files, unchanged, err := in.files(ctx, c.SHA)
 	var cat *Catalog
 	if err == nil && !unchanged && len(files) > 0 {
-		prev := in.cat
-		if in.fullRebuild {
-			prev = nil
+		cat, err = loadFiles(ctx, files, in.Options, in.base(), in.decoded())
+		if err == nil {
+			in.yaml.forget(files)
 		}
-		cat, err = loadFiles(ctx, files, in.Options, prev)
 	}
 	contracts := map[string]compat.Contract{}
 	switch {
@@ -442,9 +444,25 @@ func (in *Ingester) previous(ctx context.Context, topic string) ([]compat.Contra
 	return out, nil
 }
 
-// compileVersion rebuilds a stored version's contract from its schemas.
-func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion) (compat.Contract, error) {
-	return in.hist.Contract(ctx, v, in.Options.withDefaults().Limits)
+// base returns the catalog the next load recompiles from (nil when
+// rebuilding everything).
+func (in *Ingester) base() *Catalog {
+	if in.fullRebuild {
+		return nil
+	}
+	return in.cat
+}
+
+// decoded returns the cache of decoded YAML files (nil when rebuilding
+// everything).
+func (in *Ingester) decoded() *yamlCache {
+	if in.fullRebuild {
+		return nil
+	}
+	if in.yaml == nil {
+		in.yaml = newYAMLCache()
+	}
+	return in.yaml
 }
 
 // diagnosticFindings turns load problems into findings of rule COMPILE.

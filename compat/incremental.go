@@ -185,3 +185,32 @@ func reusing(reuse map[string]linker.File, next protocompile.Resolver) protocomp
 		return next.FindFileByPath(name)
 	})
 }
+
+// CompileReusing compiles sources as CompileSources does, taking the files
+// of reuse (path → a file an earlier compilation of this package returned)
+// as they are instead of compiling them. reuse must hold, for each of its
+// files, the files it imports, as those very descriptors: the caller
+// vouches that their content is that of sources (a content hash covering
+// the imports does). Anything that fails compiles sources from scratch, so
+// errors are those of CompileSources.
+func CompileReusing(ctx context.Context, sources map[string][]byte, reuse map[string]protoreflect.FileDescriptor, limits Limits) (*Schema, error) {
+	linked := make(map[string]linker.File, len(reuse))
+	for p, fd := range reuse {
+		f, ok := fd.(linker.File)
+		if !ok || strings.HasPrefix(p, wellKnownPrefix) || sources[p] == nil {
+			continue
+		}
+		linked[p] = f
+	}
+	if len(linked) == 0 {
+		return CompileSources(ctx, sources, limits)
+	}
+	s, err := compile(ctx, sources, linked, nil, limits)
+	if err == nil && conflicts(s, linked) {
+		err = errConflict
+	}
+	if err != nil && ctx.Err() == nil {
+		return CompileSources(ctx, sources, limits)
+	}
+	return s, err
+}

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
@@ -258,3 +259,45 @@ func sortedDiags(err error) []string {
 }
 
 var conflict = regexp.MustCompile(`^(\S+): (symbol \S+|extension with tag \d+ for message \S+) already defined (?:as a package )?at (\S+)$`)
+
+// TestCompileReusing compiles a tree again taking some of an earlier
+// compilation's files as they are: the result is CompileSources's, even
+// when the caller offers a file without the imports it was linked with.
+func TestCompileReusing(t *testing.T) {
+	t.Parallel()
+	e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+	sources := e.build()
+	first, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		reuse  []string
+		reused bool // whether the reused files are taken as they are
+	}{
+		{"nothing", nil, false},
+		{"a leaf and its imports", []string{"common/v1/money.proto", "common/v1/envelope.proto", "orders/v1/orders.proto"}, true},
+		{"everything", evolvingFiles, true},
+		{"a file without its import", []string{"common/v1/envelope.proto"}, false},
+	} {
+		reuse := map[string]protoreflect.FileDescriptor{}
+		for _, p := range tc.reuse {
+			reuse[p], _ = first.File(p)
+		}
+		got, err := compat.CompileReusing(t.Context(), sources, reuse, compat.DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		sameDescriptors(t, tc.name, got, want)
+		for p, fd := range reuse {
+			if cur, _ := got.File(p); (cur == fd) != tc.reused {
+				t.Errorf("%s: %s taken as it was: %t, want %t", tc.name, p, cur == fd, tc.reused)
+			}
+		}
+	}
+}
