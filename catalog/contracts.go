@@ -2,10 +2,13 @@ package catalog
 
 import (
 	"container/list"
+	"context"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
 )
 
@@ -16,6 +19,12 @@ import (
 // often. Each compiled version costs up to a few hundred KB (descriptors
 // with source info, its imports included).
 const DefaultContractCache = 256
+
+// DefaultFileCache is how many compiled stored files (by content hash) an
+// Ingester keeps to compile earlier versions with: the imports most
+// versions share (a common envelope) are compiled once, not once per
+// version.
+const DefaultFileCache = 512
 
 // versionKey names one version of a topic.
 type versionKey struct {
@@ -32,9 +41,45 @@ type contractCache struct {
 	byKey map[versionKey]*list.Element
 }
 
+// fileCache is a least-recently-used cache of compiled stored files by
+// content hash (the hash covers the file's imports, transitively).
+type fileCache struct {
+	max    int
+	order  list.List // of *contractEntry (key.topic: the hash), most recently used first
+	byHash map[string]*list.Element
+}
+
+func newFileCache(max int) *fileCache {
+	return &fileCache{max: max, byHash: map[string]*list.Element{}}
+}
+
+func (c *fileCache) get(hash string) (protoreflect.FileDescriptor, bool) {
+	e, ok := c.byHash[hash]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*contractEntry).file, true
+}
+
+func (c *fileCache) put(hash string, fd protoreflect.FileDescriptor) {
+	if e, ok := c.byHash[hash]; ok {
+		e.Value.(*contractEntry).file = fd
+		c.order.MoveToFront(e)
+		return
+	}
+	c.byHash[hash] = c.order.PushFront(&contractEntry{key: versionKey{topic: hash}, file: fd})
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.byHash, last.Value.(*contractEntry).key.topic)
+	}
+}
+
 type contractEntry struct {
-	key versionKey
-	ct  compat.Contract
+	key  versionKey
+	ct   compat.Contract
+	file protoreflect.FileDescriptor // in a file cache
 }
 
 func newContractCache(max int) *contractCache {
@@ -100,4 +145,61 @@ func (in *Ingester) fingerprint(topic string, ct compat.Contract) string {
 	}
 	in.fps[topic] = f
 	return f.fp
+}
+
+// compileVersion rebuilds a stored version's contract from its schemas, as
+// History.Contract does, taking the files compiled for earlier versions
+// from the file cache when their content (and their imports') is the same.
+func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion) (compat.Contract, error) {
+	if in.fullRebuild {
+		return in.hist.Contract(ctx, v, in.Options.Limits)
+	}
+	if in.compiled == nil {
+		in.compiled = newFileCache(DefaultFileCache)
+	}
+	files, hashes, err := in.hist.sources(v)
+	if err != nil {
+		return compat.Contract{}, err
+	}
+	// A cached file is reused only with the very files it was linked
+	// against: each of its imports must be reused too, as the same
+	// descriptor.
+	reuse := map[string]protoreflect.FileDescriptor{}
+	state := map[string]bool{}
+	var reusable func(path string) bool
+	reusable = func(path string) bool {
+		if ok, seen := state[path]; seen {
+			return ok
+		}
+		state[path] = false // an import cycle does not compile anyway
+		fd, ok := in.compiled.get(hashes[path])
+		if !ok {
+			return false
+		}
+		imports := fd.Imports()
+		for i := range imports.Len() {
+			imp := imports.Get(i)
+			if strings.HasPrefix(imp.Path(), "google/protobuf/") {
+				continue
+			}
+			if !reusable(imp.Path()) || reuse[imp.Path()] != imp.FileDescriptor {
+				return false
+			}
+		}
+		state[path], reuse[path] = true, fd
+		return true
+	}
+	for path := range files {
+		reusable(path)
+	}
+	schema, err := compat.CompileReusing(ctx, files, reuse, in.Options.withDefaults().Limits)
+	if err != nil {
+		return compat.Contract{}, err
+	}
+	for _, fd := range schema.Files() {
+		if h, ok := hashes[fd.Path()]; ok {
+			in.compiled.put(h, fd)
+		}
+	}
+	return contractOf(schema, v)
 }

@@ -187,7 +187,14 @@ func (h *History) VersionCount() int {
 // its stored schemas: each subject's file and, through references, its
 // imports.
 func (h *History) Files(v registry.TopicVersion) (map[string][]byte, error) {
+	files, _, err := h.sources(v)
+	return files, err
+}
+
+// sources is Files, with each file's schema hash.
+func (h *History) sources(v registry.TopicVersion) (map[string][]byte, map[string]string, error) {
 	files := map[string][]byte{}
+	hashes := map[string]string{}
 	var add func(path, hash string) error
 	add = func(path, hash string) error {
 		s, ok := h.byHash[hash]
@@ -198,6 +205,7 @@ func (h *History) Files(v registry.TopicVersion) (map[string][]byte, error) {
 			return nil
 		}
 		files[path] = []byte(s.Text)
+		hashes[path] = hash
 		for _, r := range s.References {
 			if err := add(r.Name, r.Hash); err != nil {
 				return err
@@ -211,26 +219,31 @@ func (h *History) Files(v registry.TopicVersion) (map[string][]byte, error) {
 		}
 		stored, ok := h.byHash[s.Hash]
 		if !ok {
-			return nil, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
+			return nil, nil, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
 		}
 		if err := add(stored.Path, s.Hash); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return files, nil
+	return files, hashes, nil
 }
 
 // Contract compiles a stored version back into the contract it recorded.
 func (h *History) Contract(ctx context.Context, v registry.TopicVersion, limits compat.Limits) (compat.Contract, error) {
-	ct := compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}
 	files, err := h.Files(v)
 	if err != nil {
-		return ct, err
+		return compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}, err
 	}
 	schema, err := compat.CompileSources(ctx, files, limits.WithDefaults())
 	if err != nil {
-		return ct, err
+		return compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}, err
 	}
+	return contractOf(schema, v)
+}
+
+// contractOf finds a version's messages in its compiled schemas.
+func contractOf(schema *compat.Schema, v registry.TopicVersion) (compat.Contract, error) {
+	ct := compat.Contract{Label: fmt.Sprintf("version %d", v.Version), KeyScalar: v.Key}
 	for _, s := range v.Subjects {
 		if s.Message == "" {
 			continue

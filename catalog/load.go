@@ -78,14 +78,15 @@ func (o Options) withDefaults() Options {
 // by Load or from a Git tree by a sync. It reports problems as Load does.
 // The catalog keeps files; callers must not change them afterwards.
 func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Catalog, error) {
-	return loadFiles(ctx, files, opts, nil)
+	return loadFiles(ctx, files, opts, nil, nil)
 }
 
 // loadFiles is LoadFiles compiling only what changed since prev (nil:
-// everything); the result is the same.
-func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog) (*Catalog, error) {
+// everything) and decoding only the YAML files that yc does not hold
+// (nil: all); the result is the same.
+func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog, yc *yamlCache) (*Catalog, error) {
 	opts = opts.withDefaults()
-	l := &loader{files: files, opts: opts, c: &Catalog{
+	l := &loader{files: files, opts: opts, yaml: yc, c: &Catalog{
 		byName:   map[string]*registry.Topic{},
 		bySvc:    map[string]*registry.Service{},
 		loadedAt: opts.Now(),
@@ -123,6 +124,7 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 type loader struct {
 	files map[string][]byte
 	opts  Options
+	yaml  *yamlCache // decoded YAML files; nil: none
 	c     *Catalog
 	diags []registry.Diagnostic
 }
@@ -160,7 +162,7 @@ func (l *loader) readYAML(name string, v any) bool {
 		l.fail(registry.Position{File: name}, "file larger than %d bytes (limit)", maxYAMLSize)
 		return false
 	}
-	if d := decodeYAML(name, data, v); d != nil {
+	if d := l.yaml.decode(name, data, v); d != nil {
 		l.diags = append(l.diags, *d)
 		return false
 	}

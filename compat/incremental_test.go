@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
@@ -28,6 +29,8 @@ type evolvingTree struct {
 	noMisc   bool           // misc.proto removed
 	stockUse bool           // stock.proto imports misc.proto
 	moneyInt bool           // Money.minor is an int32, not an int64
+	clash    bool           // clash.proto's package is orders.proto's message
+	ext      [2]bool        // ext1.proto, ext2.proto: the same extension number
 	files    map[string][]byte
 	last     map[string][]byte // the previous files, to share unchanged contents
 }
@@ -62,6 +65,14 @@ func (e *evolvingTree) build() map[string][]byte {
 	if e.dup {
 		src["dup/v1/dup.proto"] = "syntax = \"proto3\";\npackage acme.misc.v1;\nmessage Note {\n  string other = 1;\n}\n"
 	}
+	if e.clash {
+		src["clash/v1/clash.proto"] = "syntax = \"proto3\";\npackage acme.orders.v1.OrderEvent;\nmessage Other {\n  string x = 1;\n}\n"
+	}
+	for i, on := range e.ext {
+		if on {
+			src[fmt.Sprintf("ext/v1/ext%d.proto", i+1)] = fmt.Sprintf("syntax = \"proto3\";\npackage acme.ext%d;\nimport \"google/protobuf/descriptor.proto\";\nextend google.protobuf.FieldOptions {\n  string tag%d = 50000;\n}\n", i+1, i+1)
+		}
+	}
 	if e.broken != "" {
 		if s, ok := src[e.broken]; ok {
 			src[e.broken] = strings.Replace(s, "message", "mesage", 1)
@@ -82,7 +93,7 @@ func (e *evolvingTree) build() map[string][]byte {
 // edit changes the tree at random.
 func (e *evolvingTree) edit(r *rand.Rand) string {
 	name := evolvingFiles[r.IntN(len(evolvingFiles))]
-	switch op := r.IntN(10); {
+	switch op := r.IntN(13); {
 	case e.broken != "":
 		e.broken = ""
 		return "fix the broken file"
@@ -107,6 +118,12 @@ func (e *evolvingTree) edit(r *rand.Rand) string {
 	case op == 8:
 		e.moneyInt = !e.moneyInt
 		return "change a field type in money.proto"
+	case op == 10:
+		e.clash = !e.clash
+		return fmt.Sprintf("clash.proto present: %t", e.clash)
+	case op == 11 || op == 12:
+		e.ext[op-11] = !e.ext[op-11]
+		return fmt.Sprintf("ext%d.proto present: %t", op-10, e.ext[op-11])
 	default:
 		return "nothing"
 	}
@@ -208,8 +225,6 @@ func TestAffected(t *testing.T) {
 	}
 }
 
-var conflict = regexp.MustCompile(`^(\S+): symbol (\S+) already defined at (\S+)$`)
-
 func sameDescriptors(t *testing.T, where string, got, want *compat.Schema) {
 	t.Helper()
 	g, w := got.Files(), want.Files()
@@ -225,19 +240,64 @@ func sameDescriptors(t *testing.T, where string, got, want *compat.Schema) {
 }
 
 // sortedDiags lists an error's diagnostics, sorted. Which of two files
-// defining one symbol is reported depends on the order the compiler's
-// workers happen to link them in, from run to run of CompileSources too, so
-// such a conflict is written the same whichever way round it came.
+// defining one symbol (or one extension number) is reported depends on the
+// order the compiler's workers happen to link them in, from run to run of
+// CompileSources too, so such a conflict is written the same whichever way
+// round it came.
 func sortedDiags(err error) []string {
 	var out []string
 	for _, d := range registry.ErrorDiagnostics(err) {
 		line := fmt.Sprintf("%s: %s", d.Position, d.Message)
 		if m := conflict.FindStringSubmatch(line); m != nil {
 			a, b := min(m[1], m[3]), max(m[1], m[3])
-			line = fmt.Sprintf("symbol %s defined at %s and at %s", m[2], a, b)
+			line = fmt.Sprintf("%s defined at %s and at %s", m[2], a, b)
 		}
 		out = append(out, line)
 	}
 	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(a, b) })
 	return out
+}
+
+var conflict = regexp.MustCompile(`^(\S+): (symbol \S+|extension with tag \d+ for message \S+) already defined (?:as a package )?at (\S+)$`)
+
+// TestCompileReusing compiles a tree again taking some of an earlier
+// compilation's files as they are: the result is CompileSources's, even
+// when the caller offers a file without the imports it was linked with.
+func TestCompileReusing(t *testing.T) {
+	t.Parallel()
+	e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+	sources := e.build()
+	first, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		reuse  []string
+		reused bool // whether the reused files are taken as they are
+	}{
+		{"nothing", nil, false},
+		{"a leaf and its imports", []string{"common/v1/money.proto", "common/v1/envelope.proto", "orders/v1/orders.proto"}, true},
+		{"everything", evolvingFiles, true},
+		{"a file without its import", []string{"common/v1/envelope.proto"}, false},
+	} {
+		reuse := map[string]protoreflect.FileDescriptor{}
+		for _, p := range tc.reuse {
+			reuse[p], _ = first.File(p)
+		}
+		got, err := compat.CompileReusing(t.Context(), sources, reuse, compat.DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		sameDescriptors(t, tc.name, got, want)
+		for p, fd := range reuse {
+			if cur, _ := got.File(p); (cur == fd) != tc.reused {
+				t.Errorf("%s: %s taken as it was: %t, want %t", tc.name, p, cur == fd, tc.reused)
+			}
+		}
+	}
 }

@@ -104,7 +104,8 @@ func main() {
 
 	ctx := context.Background()
 	if *child != "" {
-		check(restoreChild(ctx, *child, *memProfile))
+		stop := startProfile(*cpuprofile) // of the restore (-restore-child is also a way to profile one)
+		check(restoreChild(ctx, *child, *memProfile, stop))
 		return
 	}
 	if *compareAt >= *commits {
@@ -513,7 +514,7 @@ type childResult struct {
 	HeapInuse int64
 }
 
-func restoreChild(ctx context.Context, path, memProfile string) error {
+func restoreChild(ctx context.Context, path, memProfile string, stopProfile func()) error {
 	t0 := time.Now()
 	store, err := sqlite.Open(ctx, path, discard)
 	if err != nil {
@@ -527,6 +528,7 @@ func restoreChild(ctx context.Context, path, memProfile string) error {
 	}
 	c := snap.Catalog()
 	res := childResult{Ready: time.Since(t0)}
+	stopProfile()
 	if c == nil {
 		return errors.New("nothing served after Restore")
 	}
@@ -586,7 +588,7 @@ func startProfile(path string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		check(f.Close())
-		fmt.Printf("CPU profile written to %s (go tool pprof -top %s)\n", path, path)
+		fmt.Fprintf(os.Stderr, "CPU profile written to %s (go tool pprof -top %s)\n", path, path)
 	}
 }
 
