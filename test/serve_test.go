@@ -107,7 +107,7 @@ func TestServeFromProjectRoot(t *testing.T) {
 	// A browser at / gets the web catalog; a Confluent client gets {}.
 	for accept, want := range map[string]string{
 		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "<h1>Event catalog</h1>",
-		"application/vnd.schemaregistry.v1+json":                           "{}",
+		"application/vnd.schemaregistry.v1+json":                          "{}",
 	} {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/", nil)
 		req.Header.Set("Accept", accept)
