@@ -80,17 +80,31 @@ func (s *Syncer) Run(ctx context.Context) error {
 	// Listen before restoring: a change written between the two would
 	// otherwise leave a follower without a snapshot until the next one.
 	var changes <-chan struct{}
-	if s.Leaser != nil {
+	watch := func() {
+		if s.Leaser == nil || changes != nil {
+			return
+		}
 		ch, err := s.Leaser.Changes(ctx)
 		if err != nil {
 			s.Log.Error("watch store changes", slog.Any("error", err))
+			return
 		}
 		changes = ch
 	}
+	watch()
 	if err := s.Ingester.Restore(ctx); err != nil {
 		s.Log.Error("restore from store", slog.Any("error", err))
 	}
 	for {
+		if changes == nil && s.Leaser != nil && ctx.Err() == nil {
+			// The store was unreachable when we first listened: listen now,
+			// then reload, in case a change came in between.
+			if watch(); changes != nil {
+				if err := s.Ingester.Restore(ctx); err != nil {
+					s.Log.Error("restore from store", slog.Any("error", err))
+				}
+			}
+		}
 		if s.Leaser == nil {
 			st.Leader = true
 		} else {
@@ -134,7 +148,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-s.trigger:
-		case <-changes:
+		case _, open := <-changes:
+			if !open {
+				changes = nil // the watch ended: listen again next time round
+				continue
+			}
 			if !st.Leader {
 				if err := s.Ingester.Restore(ctx); err != nil {
 					s.Log.Error("reload from store", slog.Any("error", err))

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,9 +217,15 @@ func startReplica(t *testing.T, name string, store *postgres.Store, repo *gitfix
 	return startReplicaOn(t, name, store, store, repo)
 }
 
+// closingLeaser is a Leaser the replica closes when the test ends.
+type closingLeaser interface {
+	registry.Leaser
+	Close() error
+}
+
 // startReplicaOn starts a replica reading and writing store and leasing
 // with leaser, which it closes at the end.
-func startReplicaOn(t *testing.T, name string, store registry.Store, leaser *postgres.Store, repo *gitfixture.Repo) *replica {
+func startReplicaOn(t *testing.T, name string, store registry.Store, leaser closingLeaser, repo *gitfixture.Repo) *replica {
 	t.Helper()
 	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
 	if err != nil {
@@ -577,6 +584,67 @@ func TestSyncFollowerStartsDuringWrite(t *testing.T) {
 	}}
 	r := startReplicaOn(t, "follower", hooked, followerStore, repo)
 	r.serves("acme.retail.orders.events", 1, c1)
+	if st := r.syncer.Status(); st.Leader {
+		t.Errorf("the follower leads, but the leader holds the lease")
+	}
+}
+
+// deafOnce is a Leaser whose first Changes call fails, as when the database
+// is unreachable while a replica starts.
+type deafOnce struct {
+	*postgres.Store
+	failed atomic.Bool
+}
+
+func (l *deafOnce) Changes(ctx context.Context) (<-chan struct{}, error) {
+	if l.failed.CompareAndSwap(false, true) {
+		return nil, registry.Errorf(registry.EUNAVAILABLE, "listen: connection refused (test)")
+	}
+	return l.Store.Changes(ctx)
+}
+
+// TestSyncFollowerListensAgain starts a follower whose first LISTEN fails:
+// it must listen again and follow the leader's writes, not stay deaf until
+// it happens to take the lease.
+func TestSyncFollowerListensAgain(t *testing.T) {
+	t.Parallel()
+	u, _ := newSchema(t)
+	repo := gitfixture.New(t)
+	files := baseFiles()
+	c1 := repo.Commit("initial", files)
+
+	leaderStore := openPostgres(t, "leader", u.String())
+	t.Cleanup(func() { leaderStore.Close() })
+	if ok, err := leaderStore.TryLead(t.Context()); err != nil || !ok {
+		t.Fatalf("the leader's TryLead: %v %v", ok, err)
+	}
+	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := &catalog.Ingester{
+		Store: leaderStore, Snapshot: &catalog.Snapshot{}, Log: slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", "leader"),
+		Origin: repo.Dir, Branch: "main",
+		Source: gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Root: "schemas", Want: catalog.IsRepositoryFile}},
+	}
+	if _, err := leader.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	followerStore := openPostgres(t, "follower", u.String())
+	deaf := &deafOnce{Store: followerStore}
+	r := startReplicaOn(t, "follower", followerStore, deaf, repo)
+	r.serves("acme.retail.orders.events", 1, c1)
+
+	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	c2 := repo.Commit("add channel", files)
+	if _, err := leader.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r.serves("acme.retail.orders.events", 2, c2)
+	if !deaf.failed.Load() {
+		t.Errorf("the follower never listened")
+	}
 	if st := r.syncer.Status(); st.Leader {
 		t.Errorf("the follower leads, but the leader holds the lease")
 	}
