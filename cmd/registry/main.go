@@ -31,7 +31,7 @@ func main() {
 // CLI is the command line: every flag also reads REGISTRY_<FLAG> from the
 // environment (defaults < environment < flags).
 type CLI struct {
-	Serve   ServeCmd   `cmd:"" help:"Serve the registry: the native API, health probes and API docs."`
+	Serve   ServeCmd   `cmd:"" help:"Serve the registry: the web catalog, the native and Confluent APIs, health probes and API docs."`
 	Lint    LintCmd    `cmd:"" help:"Check a schema repository in CI: compile errors, governance rules, and with --against a Git ref or a registry, compatibility."`
 	Rules   RulesCmd   `cmd:"" help:"Print the rule catalogue."`
 	OpenAPI OpenAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI document of the HTTP API."`
