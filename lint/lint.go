@@ -8,15 +8,16 @@
 // reviewers to ask. Report and the Write* functions print the outcome for
 // people (text, markdown) and for CI systems (json, github, sarif, junit).
 //
-// The package reads the working tree from disk and the base through
-// gitsync or a Registry; it knows nothing of HTTP, which the caller's
-// Registry implementation speaks.
+// The package reads the working tree from disk (or any fs.FS) and the base
+// through gitsync or a Registry; it knows nothing of HTTP, which the
+// caller's Registry implementation speaks.
 package lint
 
 import (
 	"cmp"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -51,6 +52,11 @@ type Options struct {
 	// Root is the schema root (the directory holding registry.yaml), as the
 	// user named it: reported paths start with it.
 	Root string
+	// FS, when set, is the working tree instead of the directory at Root,
+	// e.g. candidate files held in memory; Root then only prefixes reported
+	// paths, and the Git repository around it is opened only for a Git
+	// base. Nil: os.DirFS(Root).
+	FS fs.FS
 	// Against is the base to compare with: a revision of the Git repository
 	// around Root (origin/main, a tag, a SHA). Empty, with no Registry: no
 	// compatibility check, only compile errors and governance rules.
@@ -65,10 +71,10 @@ type Options struct {
 	Catalog catalog.Options
 }
 
-// Run checks the working tree at opts.Root. Findings, at whatever
-// severity, are in the report; an error means the check could not run: an
-// unreadable directory or repository, an unknown revision, an unreachable
-// registry.
+// Run checks the working tree at opts.Root (or in opts.FS). Findings, at
+// whatever severity, are in the report; an error means the check could not
+// run: an unreadable directory or repository, an unknown revision, an
+// unreachable registry.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.HistoryDepth <= 0 {
 		opts.HistoryDepth = DefaultHistoryDepth
@@ -76,12 +82,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	rep := &Report{Root: opts.Root, Findings: []Finding{}, Topics: []TopicChange{}, Notes: []string{}, Owners: map[string]string{}}
 	// The repository around the root gives CI systems their paths; a Git
 	// base needs it, other runs do without.
-	repo, err := locate(opts.Root, rep)
-	if err != nil && opts.Against != "" && opts.Registry == nil {
-		return nil, err
+	gitBase := opts.Against != "" && opts.Registry == nil
+	var repo *gitsync.Repo
+	if opts.FS == nil || gitBase {
+		var err error
+		repo, err = locate(opts.Root, rep)
+		if err != nil && gitBase {
+			return nil, err
+		}
+	}
+	tree := opts.FS
+	if tree == nil {
+		tree = os.DirFS(opts.Root)
 	}
 
-	w, err := catalog.Load(ctx, os.DirFS(opts.Root), opts.Catalog)
+	w, err := catalog.Load(ctx, tree, opts.Catalog)
 	switch {
 	case registry.ErrorCode(err) == registry.EINVALID && len(registry.ErrorDiagnostics(err)) > 0:
 		// Content that does not compile is the strongest finding of all.
