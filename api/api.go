@@ -33,6 +33,7 @@ type Config struct {
 	Metrics       *Metrics     // nil: /metrics answers 404
 	Auth          *Auth        // nil: anonymous read, no admin
 	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
+	Check         Checker      // POST /v1/check; nil: it answers 501 (cmd/registry passes lint.Checker)
 	// Web, if set, is the catalog UI: it serves GET / to browsers and every
 	// path the API does not have.
 	Web http.Handler
@@ -100,6 +101,7 @@ func Register(api huma.API, src Source, cfg Config) {
 	h.registerSearch(api)
 	h.registerVersions(api)
 	h.registerDiff(api)
+	h.registerCheck(api)
 	h.registerServices(api)
 	h.registerGraph(api)
 	h.registerRules(api)

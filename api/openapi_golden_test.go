@@ -131,6 +131,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		"/v1/topics/{topic}/versions":           {"get"},
 		"/v1/topics/{topic}/versions/{version}": {"get"},
 		"/v1/topics/{topic}/diff":               {"get"},
+		"/v1/check":                             {"post"},
 		"/v1/schemas/{id}":                      {"get"},
 		"/v1/services":                          {"get"},
 		"/v1/services/{service}":                {"get"},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"testing/fstest"
@@ -23,10 +24,15 @@ const ServedNoHistory = "the registry serves a plain directory without history: 
 // `registry lint --against <registry URL>` reports, computed inside the
 // registry (POST /v1/check). Reported paths are relative to the schema
 // root. As with Run, findings are in the report and an error means the
-// check could not run.
+// check could not run; a path that is not slash-separated, clean and
+// relative (fs.ValidPath) is an EINVALID error, as an in-memory tree with
+// such names cannot be walked.
 func CheckFiles(ctx context.Context, served *catalog.Catalog, files map[string][]byte, opts catalog.Options) (*Report, error) {
 	tree := make(fstest.MapFS, len(files))
 	for name, data := range files {
+		if !fs.ValidPath(name) || name == "." {
+			return nil, registry.Errorf(registry.EINVALID, "%q is not a path relative to the schema root", name)
+		}
 		tree[name] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
 	reg := Served(served)
@@ -133,4 +139,17 @@ func (s *served) String() string {
 		return "the served commit " + short(sha)
 	}
 	return "the served catalog"
+}
+
+// Checker returns CheckFiles in the shape the API's POST /v1/check takes
+// (api.Checker: api does not import lint, which reads Git): the report is
+// returned as a value to encode as JSON.
+func Checker(opts catalog.Options) func(context.Context, *catalog.Catalog, map[string][]byte) (any, error) {
+	return func(ctx context.Context, served *catalog.Catalog, files map[string][]byte) (any, error) {
+		rep, err := CheckFiles(ctx, served, files, opts)
+		if err != nil {
+			return nil, err
+		}
+		return rep, nil
+	}
 }

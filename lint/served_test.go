@@ -59,6 +59,18 @@ func TestCheckFilesPlainDirectory(t *testing.T) {
 	}
 }
 
+func TestCheckFilesBadPaths(t *testing.T) {
+	t.Parallel()
+	served := demo(t)
+	for _, p := range []string{"", ".", "/etc/x.proto", "a//b.proto", "../x.proto", "a/../b.proto", "a/"} {
+		files := maps.Clone(served.Files())
+		files[p] = []byte("syntax = \"proto3\";\n")
+		if _, err := lint.CheckFiles(t.Context(), served, files, catalog.Options{}); registry.ErrorCode(err) != registry.EINVALID {
+			t.Errorf("path %q: got %v, want EINVALID", p, err)
+		}
+	}
+}
+
 func TestRunFS(t *testing.T) {
 	t.Parallel()
 	tree := fstest.MapFS{}
