@@ -18,7 +18,7 @@ import (
 
 // Checker lints a candidate schema tree (the whole tree: path under the
 // schema root → content) against the catalog being served and returns the
-// report to answer with. lint.CheckFiles is the implementation, whose
+// report to answer with. lint.Checker returns the implementation, whose
 // report is what `registry lint --format json` prints; the caller passes it
 // in because lint reads Git, which api must not depend on.
 type Checker func(ctx context.Context, served *catalog.Catalog, files map[string][]byte) (report any, err error)
@@ -72,7 +72,7 @@ func (h *handlers) registerCheck(api huma.API) {
 			"it is 200 whether or not there are findings; the verdict is `summary.errors` (0: the change may merge). " +
 			"Content that does not compile is a `COMPILE` finding at file:line:col, not an error. " +
 			"A request that names no files, a path that is absolute, contains `..` or is not a repository file, " +
-			"or more or larger files than the limits (20000 files, 1 MiB each, the request body limit overall) is a 422. " +
+			fmt.Sprintf("or more or larger files than the limits (%d files, %d bytes each, the request body limit overall) is a 422. ", compat.DefaultLimits.MaxFiles, compat.DefaultLimits.MaxFileSize) +
 			"A registry serving a plain directory has no history: topics are compared with their current contracts, and a note says so.",
 		MaxBodyBytes: limit,
 		RequestBody: &huma.RequestBody{Content: map[string]*huma.MediaType{"application/json": {Examples: map[string]*huma.Example{
