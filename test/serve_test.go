@@ -2,10 +2,12 @@ package test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -102,6 +104,31 @@ func TestServeFromProjectRoot(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || len(versions.Versions) == 0 || versions.Versions[0].Version != 1 || versions.Versions[0].Subjects[0].SchemaID == 0 {
 		t.Errorf("versions: %d %+v %v", resp.StatusCode, versions, err)
+	}
+
+	// POST /v1/check is wired: a breaking candidate gets an error finding.
+	proto, err := os.ReadFile("../schemas/retail/orders/v1/orders.proto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	breaking := strings.Replace(string(proto), "string customer_id = 3;", "int64 customer_id = 3;", 1)
+	if breaking == string(proto) {
+		t.Fatal("orders.proto has no customer_id to change")
+	}
+	body, _ := json.Marshal(map[string]any{"files": map[string]string{"retail/orders/v1/orders.proto": breaking}})
+	resp, err = http.Post(base+"/v1/check", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		Summary struct {
+			Errors int `json:"errors"`
+		} `json:"summary"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&report)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || report.Summary.Errors == 0 {
+		t.Errorf("POST /v1/check of a breaking change: %d %+v %v", resp.StatusCode, report, err)
 	}
 
 	// A browser at / gets the web catalog; a Confluent client gets {}.

@@ -15,6 +15,7 @@ import (
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/lint"
 	"github.com/backbone-registry/backbone/web"
 )
 
@@ -71,7 +72,8 @@ func (s *ServeCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody}
+	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody,
+		Check: lint.Checker(catalog.Options{})}
 	var from string
 	var background func(ctx context.Context)
 	if mode == modeDir {

@@ -41,6 +41,7 @@ import (
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/lint"
 	"github.com/backbone-registry/backbone/sqlite"
 	"github.com/backbone-registry/backbone/web"
 )
@@ -190,7 +191,7 @@ func Build(ctx context.Context, dir string) (*Estate, error) {
 		_ = e.store.Close()
 		return nil, fmt.Errorf("estate: ingest: %w", err)
 	}
-	e.srv = httptest.NewServer(api.New(e.Snapshot, api.Config{Version: "estate", Web: web.New(e.Snapshot, web.Config{Version: "estate"})}))
+	e.srv = httptest.NewServer(api.New(e.Snapshot, api.Config{Version: "estate", Web: web.New(e.Snapshot, web.Config{Version: "estate"}), Check: lint.Checker(catalog.Options{})}))
 	e.URL = e.srv.URL
 	return e, nil
 }
