@@ -226,9 +226,17 @@ func TestRulesShowConfiguredSeverity(t *testing.T) {
 	if len(rules) != len(catalog.Catalogue()) {
 		t.Fatalf("rules: got %d, want %d", len(rules), len(catalog.Catalogue()))
 	}
+	ids := map[string]bool{}
 	for _, r := range rules {
+		ids[r.ID] = true
 		if r.Purpose == "" || r.Doc == "" || r.Severity == "" {
 			t.Errorf("rule %s: purpose, doc and severity must be set: %+v", r.ID, r)
+		}
+	}
+	// Every rule a finding may name, lint's and rejections' included.
+	for _, id := range []string{"TOPIC_NAME", "FIELD_NO_DELETE", catalog.RuleCompile, catalog.RuleTopicNoDelete} {
+		if !ids[id] {
+			t.Errorf("/v1/rules lacks %s", id)
 		}
 	}
 }

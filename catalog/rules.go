@@ -72,9 +72,30 @@ func Rules() []registry.Rule {
 	return out
 }
 
-// Catalogue returns every rule: governance rules, then compatibility rules.
+// RuleTopicNoDelete reports a topic deleted while services consume it,
+// found by comparing a candidate repository with a base (registry lint,
+// POST /v1/check).
+const RuleTopicNoDelete = "TOPIC_NO_DELETE"
+
+// repositoryRules are the rules about a repository as a whole: that it
+// loads at all, and that its topics are not deleted under their consumers.
+var repositoryRules = []registry.Rule{
+	{ID: RuleCompile, Category: "repository", Default: registry.SeverityError,
+		Purpose: "Every file of the schema repository loads: YAML and Protobuf syntax, known keys, resolvable imports, limits.",
+		Doc:     "Content that does not load cannot be checked or served. The message says what the parser or compiler found at file:line:col."},
+	{ID: RuleTopicNoDelete, Category: "compatibility", Default: registry.SeverityError,
+		Purpose: "A topic is not deleted while other services consume it.",
+		Doc: "Deleting a topic breaks every service that reads it, and its records stay on the broker. Retire it after a handshake: " +
+			"mark it deprecated with a sunset date and replaced_by, let each consumer move and drop it from consumes, then delete it. " +
+			"Once its sunset has passed, a deletion is only a warning.",
+		Bad: "delete the events topic from service.yaml while acme.retail.stock consumes it", Good: "deprecate it, move the consumers, then delete it"},
+}
+
+// Catalogue returns every rule: governance rules, compatibility rules,
+// then the repository rules (COMPILE, TOPIC_NO_DELETE).
 func Catalogue() []registry.Rule {
-	return append(Rules(), compat.Rules()...)
+	out := append(Rules(), compat.Rules()...)
+	return append(out, repositoryRules...)
 }
 
 // Severity returns the severity the repository configured for a rule;

@@ -40,7 +40,7 @@ const (
 	// syntax, unknown keys, imports escaping the root, limits).
 	RuleCompile = catalog.RuleCompile
 	// RuleTopicNoDelete reports a topic deleted while services consume it.
-	RuleTopicNoDelete = "TOPIC_NO_DELETE"
+	RuleTopicNoDelete = catalog.RuleTopicNoDelete
 )
 
 // DefaultHistoryDepth is how many commits of the base's first-parent

@@ -91,21 +91,9 @@ func (r *Report) Failed(failOn registry.Severity) bool {
 	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Severity.AtLeast(failOn) })
 }
 
-// Rules returns every rule a report may name: the catalogue's governance
-// and compatibility rules, then lint's own.
-func Rules() []registry.Rule {
-	return append(catalog.Catalogue(),
-		registry.Rule{ID: RuleCompile, Category: "repository", Default: registry.SeverityError,
-			Purpose: "Every file of the schema repository loads: YAML and Protobuf syntax, known keys, resolvable imports, limits.",
-			Doc:     "Content that does not load cannot be checked or served. The message says what the parser or compiler found at file:line:col."},
-		registry.Rule{ID: RuleTopicNoDelete, Category: "compatibility", Default: registry.SeverityError,
-			Purpose: "A topic is not deleted while other services consume it.",
-			Doc: "Deleting a topic breaks every service that reads it, and its records stay on the broker. Retire it after a handshake: " +
-				"mark it deprecated with a sunset date and replaced_by, let each consumer move and drop it from consumes, then delete it. " +
-				"Once its sunset has passed, a deletion is only a warning.",
-			Bad: "delete the events topic from service.yaml while acme.retail.stock consumes it", Good: "deprecate it, move the consumers, then delete it"},
-	)
-}
+// Rules returns every rule a report may name: the catalogue's governance,
+// compatibility and repository rules.
+func Rules() []registry.Rule { return catalog.Catalogue() }
 
 func (r *Report) add(f registry.Finding) {
 	r.Findings = append(r.Findings, Finding{Finding: f, rel: f.File})
