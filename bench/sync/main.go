@@ -50,6 +50,7 @@
 //	go run ./bench/sync -commits 10000 -stride 10 -chunk 1000 -dir /tmp/sync-bench -keep
 //	go run ./bench/sync -commits 10000 -dir /tmp/sync-bench -reuse -incremental 20
 //	go run ./bench/sync -commits 1000 -cpuprofile /tmp/sync.pprof   # then: go tool pprof -top /tmp/sync.pprof
+//	go run ./bench/sync -restore-child /tmp/sync-bench/main.db -cpuprofile /tmp/restore.pprof -memprofile /tmp/restore.heap
 //
 // Results are recorded in docs/BENCHMARKS.md.
 package main
