@@ -116,13 +116,22 @@ func (in *Ingester) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read sync state: %w", err)
 	}
+	// The two large reads run side by side: each is mostly the database
+	// driver's CPU, and together they are most of a restart.
+	var schemas []registry.Schema
+	var schemasErr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		schemas, schemasErr = in.Store.Schemas(ctx)
+	}()
 	versions, err := in.Store.Versions(ctx)
+	<-read
 	if err != nil {
 		return fmt.Errorf("read versions: %w", err)
 	}
-	schemas, err := in.Store.Schemas(ctx)
-	if err != nil {
-		return fmt.Errorf("read schemas: %w", err)
+	if schemasErr != nil {
+		return fmt.Errorf("read schemas: %w", schemasErr)
 	}
 	rejections, err := in.Store.Rejections(ctx, maxRejections)
 	if err != nil {

@@ -20,9 +20,10 @@ import (
 //
 // The result is the one CompileSources gives: the recompiled files' symbols
 // are checked against those of the reused files that could define the same
-// names, as a whole compilation would, and when anything fails, sources are compiled again from scratch so the
-// diagnostics are exactly those of CompileSources. A nil prev compiles
-// everything. Unchanged files are the same descriptors as in prev.
+// names, as a whole compilation would, and when anything fails, sources are
+// compiled again from scratch so the diagnostics are exactly those of
+// CompileSources. A nil prev compiles everything. Unchanged files are the
+// same descriptors as in prev.
 func Recompile(ctx context.Context, prev *Schema, prevSources, sources map[string][]byte, limits Limits) (*Schema, error) {
 	if prev == nil {
 		return CompileSources(ctx, sources, limits)

@@ -50,6 +50,7 @@
 //	go run ./bench/sync -commits 10000 -stride 10 -chunk 1000 -dir /tmp/sync-bench -keep
 //	go run ./bench/sync -commits 10000 -dir /tmp/sync-bench -reuse -incremental 20
 //	go run ./bench/sync -commits 1000 -cpuprofile /tmp/sync.pprof   # then: go tool pprof -top /tmp/sync.pprof
+//	go run ./bench/sync -restore-child /tmp/sync-bench/main.db -cpuprofile /tmp/restore.pprof -memprofile /tmp/restore.heap
 //
 // Results are recorded in docs/BENCHMARKS.md.
 package main
@@ -335,7 +336,7 @@ func main() {
 		check(same.close())
 	}
 	hs, rss := memory()
-	fmt.Printf("\nthis process, serving %d topics × %.1f versions after syncing %d commits: RSS %s, heap in use %s (after runtime.GC; includes the Ingester's caches and the generator's state)\n",
+	fmt.Printf("\nthis process, serving %d topics × %.1f versions after syncing %d commits: RSS %s, heap in use %s (after runtime.GC, the other stores' Ingesters closed; includes the Ingester's caches, go-git's and the generator's state)\n",
 		built.Head.Topics(), float64(big.versions())/float64(built.Head.Topics()), big.gen.Commits, mbs(rss), mbs(hs))
 	check(big.close())
 
@@ -498,7 +499,7 @@ func (r *run) describe(ctx context.Context) error {
 }
 
 func (r *run) close() error {
-	r.in, r.snap = nil, nil
+	r.in, r.snap, r.repo, r.src = nil, nil, nil, nil // and their caches (go-git's object cache too)
 	return r.store.Close()
 }
 
