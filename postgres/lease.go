@@ -19,6 +19,12 @@ type lease struct {
 // closeTimeout bounds the unlock and goodbye of a connection being dropped.
 const closeTimeout = 5 * time.Second
 
+// leaseTimeout bounds each exchange on the lease connection (the liveness
+// ping, connecting, trying the lock): a database that stops answering
+// without closing the connection must cost the lease, not hang the sync
+// loop.
+const leaseTimeout = 10 * time.Second
+
 // TryLead takes the sync lease if no replica holds it and reports whether
 // this store holds it. The lease is a session-level advisory lock on a
 // connection of its own: it holds until ctx ends, Resign or Close, or until
@@ -35,7 +41,9 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	default:
 	}
 	if s.held != nil {
-		err := s.lease.Ping(ctx)
+		pctx, cancel := context.WithTimeout(ctx, s.leaseTimeout)
+		err := s.lease.Ping(pctx)
+		cancel()
 		if err == nil {
 			return true, nil
 		}
@@ -45,15 +53,17 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 		s.log.Warn("lost the sync lease: its connection failed", "schema", s.schema, "err", err)
 		s.dropLease()
 	}
+	tctx, cancel := context.WithTimeout(ctx, s.leaseTimeout)
+	defer cancel()
 	if s.lease == nil {
-		conn, err := pgx.ConnectConfig(ctx, s.config)
+		conn, err := pgx.ConnectConfig(tctx, s.config)
 		if err != nil {
 			return false, fmt.Errorf("try lead: %w", interpretError(err))
 		}
 		s.lease = conn
 	}
 	var ok bool
-	if err := s.lease.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, s.leaseKey()).Scan(&ok); err != nil {
+	if err := s.lease.QueryRow(tctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, s.leaseKey()).Scan(&ok); err != nil {
 		s.dropLease()
 		return false, fmt.Errorf("try lead: %w", interpretError(err))
 	}

@@ -57,9 +57,10 @@ type Store struct {
 	schema string          // current_schema()
 	log    *slog.Logger
 
-	leaseMu sync.Mutex
-	lease   *pgx.Conn // the lease connection, kept open between tries
-	held    *lease    // set while lease holds the advisory lock
+	leaseMu      sync.Mutex
+	lease        *pgx.Conn     // the lease connection, kept open between tries
+	held         *lease        // set while lease holds the advisory lock
+	leaseTimeout time.Duration // bounds each exchange on the lease connection
 
 	closing   chan struct{} // closed by Close: listeners stop
 	listeners sync.WaitGroup
@@ -80,7 +81,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		// pgx's error redacts the password.
 		return nil, fmt.Errorf("%w: %w", registry.Errorf(registry.EINVALID, "bad database URL"), err)
 	}
-	s := &Store{config: cfg.ConnConfig.Copy(), log: log, closing: make(chan struct{})}
+	s := &Store{config: cfg.ConnConfig.Copy(), log: log, closing: make(chan struct{}), leaseTimeout: leaseTimeout}
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", interpretError(err))
