@@ -42,6 +42,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/backbone-registry/backbone/bench/internal/protocorpus"
 )
 
 func main() {
@@ -275,74 +277,6 @@ type corpusStats struct {
 	files, bytes, compatible, breaking int
 }
 
-const commonProto = `syntax = "proto3";
-
-package acme.common.v1;
-
-// Money is an amount in a currency, in minor units.
-message Money {
-  string currency = 1;
-  int64 units = 2;
-  int32 nanos = 3;
-}
-
-// Address is a postal address.
-message Address {
-  repeated string lines = 1;
-  string city = 2;
-  string postal_code = 3;
-  string country = 4;
-  GeoPoint point = 5;
-}
-
-message GeoPoint {
-  double lat = 1;
-  double lng = 2;
-}
-
-enum Status {
-  STATUS_UNSPECIFIED = 0;
-  STATUS_ACTIVE = 1;
-  STATUS_SUSPENDED = 2;
-  STATUS_CLOSED = 3;
-}
-
-message Actor {
-  string id = 1;
-  string display_name = 2;
-  Status status = 3;
-}
-`
-
-// change is what current does to one file.
-type change int
-
-const (
-	unchanged    change = iota
-	addField            // compatible: a new field
-	addEnumValue        // compatible: a value in an open enum
-	addMessage          // compatible: a new message nobody references yet
-	deleteField         // breaking: a field deleted without reserving its number
-	changeType          // breaking: int32 → string
-	renameField         // breaking at WIRE_JSON: the JSON name changes
-)
-
-// changeOf spreads about 2% compatible changes and 5 breaking ones over the
-// files, deterministically.
-func changeOf(i, total int) change {
-	switch {
-	case i == total/7 || i == total/3 || i == total/2:
-		return [...]change{deleteField, changeType, renameField}[i%3]
-	case i == 2*total/3:
-		return changeType
-	case i == 5*total/6:
-		return deleteField
-	case i%50 == 17:
-		return [...]change{addField, addEnumValue, addMessage}[(i/50)%3]
-	}
-	return unchanged
-}
-
 func generate(dir string, services, filesPer int, level string) (corpusStats, error) {
 	var st corpusStats
 	total := services * filesPer
@@ -355,19 +289,19 @@ func generate(dir string, services, filesPer int, level string) (corpusStats, er
 		if err := os.WriteFile(filepath.Join(root, "buf.yaml"), []byte(cfg), 0o644); err != nil {
 			return st, err
 		}
-		if err := os.WriteFile(filepath.Join(root, "common", "v1", "common.proto"), []byte(commonProto), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(root, "common", "v1", "common.proto"), []byte(protocorpus.CommonProto), 0o644); err != nil {
 			return st, err
 		}
-		n, size := 1, len(commonProto)
+		n, size := 1, len(protocorpus.CommonProto)
 		for s := range services {
 			svcDir := filepath.Join(root, fmt.Sprintf("svc%03d", s), "v1")
 			if err := os.MkdirAll(svcDir, 0o755); err != nil {
 				return st, err
 			}
 			for f := range filesPer {
-				c := unchanged
+				c := protocorpus.Unchanged
 				if version == "current" {
-					c = changeOf(s*filesPer+f, total)
+					c = protocorpus.Of(s*filesPer+f, total)
 				}
 				src := protoFile(s, f, c)
 				if err := os.WriteFile(filepath.Join(svcDir, fmt.Sprintf("events%d.proto", f)), []byte(src), 0o644); err != nil {
@@ -376,10 +310,10 @@ func generate(dir string, services, filesPer int, level string) (corpusStats, er
 				n++
 				size += len(src)
 				if version == "current" {
-					switch c {
-					case addField, addEnumValue, addMessage:
+					switch {
+					case c.Compatible():
 						st.compatible++
-					case deleteField, changeType, renameField:
+					case c.Breaking():
 						st.breaking++
 					}
 				}
@@ -390,110 +324,12 @@ func generate(dir string, services, filesPer int, level string) (corpusStats, er
 	return st, nil
 }
 
-// protoFile is file f of service s: a topic's event message (the file's
-// first message) with nested types, enums, a oneof, a map, references to
-// the common package and to the previous file's event, and a message no
-// topic references.
-func protoFile(s, f int, c change) string {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w(`syntax = "proto3";`)
-	w("")
-	w("package acme.svc%03d.v1;", s)
-	w("")
-	w(`import "common/v1/common.proto";`)
-	if f > 0 {
-		w(`import "svc%03d/v1/events%d.proto";`, s, f-1)
-	}
-	w("")
-	w(`option go_package = "example.com/acme/svc%03d/v1;svcv1";`, s)
-	w("")
-	w("// Event%d is published on acme.svc%03d.events%d.", f, s, f)
-	w("message Event%d {", f)
-	w("  string id = 1;")
-	w("  int64 occurred_at_ms = 2;")
-	w("  acme.common.v1.Actor actor = 3;")
-	w("  State%d state = 4;", f)
-	w("  repeated Line lines = 5;")
-	w("  acme.common.v1.Money total = 6;")
-	w("  acme.common.v1.Address ship_to = 7;")
-	w("  map<string, string> labels = 8;")
-	w("  oneof origin {")
-	w("    string user_id = 9;")
-	w("    string system = 10;")
-	w("  }")
-	if f > 0 {
-		w("  Event%d cause = 11;", f-1)
-	}
-	switch c {
-	case renameField:
-		w("  optional string remark = 12;")
-	default:
-		w("  optional string note = 12;")
-	}
-	w("  repeated int64 refs = 13;")
-	if c != deleteField {
-		w("  bytes payload = 14;")
-	}
-	w("  Audit audit = 15;")
-	if c == addField {
-		w("  string correlation_id = 16;")
-	}
-	w("  reserved 20 to 25;")
-	w(`  reserved "legacy";`)
-	w("")
-	w("  message Line {")
-	w("    string sku = 1;")
-	if c == changeType {
-		w("    string quantity = 2;")
-	} else {
-		w("    int32 quantity = 2;")
-	}
-	w("    acme.common.v1.Money price = 3;")
-	w("    Kind kind = 4;")
-	w("    repeated Discount discounts = 5;")
-	w("")
-	w("    enum Kind {")
-	w("      KIND_UNSPECIFIED = 0;")
-	w("      KIND_PHYSICAL = 1;")
-	w("      KIND_DIGITAL = 2;")
-	w("    }")
-	w("")
-	w("    message Discount {")
-	w("      string code = 1;")
-	w("      acme.common.v1.Money amount = 2;")
-	w("    }")
-	w("  }")
-	w("")
-	w("  message Audit {")
-	w("    string created_by = 1;")
-	w("    int64 created_at_ms = 2;")
-	w("    repeated string trail = 3;")
-	w("  }")
-	w("}")
-	w("")
-	w("enum State%d {", f)
-	w("  STATE%d_UNSPECIFIED = 0;", f)
-	w("  STATE%d_OPEN = 1;", f)
-	w("  STATE%d_CONFIRMED = 2;", f)
-	w("  STATE%d_CANCELLED = 3;", f)
-	if c == addEnumValue {
-		w("  STATE%d_REFUNDED = 4;", f)
-	}
-	w("}")
-	w("")
-	w("// Internal%d is used by the service only; no topic carries it.", f)
-	w("message Internal%d {", f)
-	w("  string key = 1;")
-	w("  bytes value = 2;")
-	w("  int64 version = 3;")
-	w("}")
-	if c == addMessage {
-		w("")
-		w("message Snapshot%d {", f)
-		w("  Event%d event = 1;", f)
-		w("  int64 taken_at_ms = 2;")
-		w("}")
-	}
-	return b.String()
+// protoFile is file f of service s.
+func protoFile(s, f int, c protocorpus.Change) string {
+	return protocorpus.Proto(protocorpus.File{
+		Package:   fmt.Sprintf("acme.svc%03d.v1", s),
+		Dir:       fmt.Sprintf("svc%03d/v1", s),
+		GoPackage: fmt.Sprintf("example.com/acme/svc%03d/v1;svcv1", s),
+		Topic:     fmt.Sprintf("acme.svc%03d.events%d", s, f),
+	}, f, c)
 }
