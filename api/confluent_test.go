@@ -9,12 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
 	"google.golang.org/protobuf/proto"
@@ -22,11 +20,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/backbone-registry/backbone/api"
-	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/compat"
-	"github.com/backbone-registry/backbone/gitsync"
-	"github.com/backbone-registry/backbone/internal/gitfixture"
-	"github.com/backbone-registry/backbone/sqlite"
 )
 
 // The Confluent API is exercised with a real client, franz-go's sr, against
@@ -85,81 +79,19 @@ type confluentEstate struct {
 	repo string
 }
 
-// newConfluentEstate commits two versions of the estate to a Git
-// repository, syncs them into a sqlite store and serves the result.
+// newConfluentEstate serves the two versions of the estate
+// (confluentSnapshot) to a franz-go sr client.
 func newConfluentEstate(t *testing.T) *confluentEstate {
 	t.Helper()
-	repo := gitfixture.New(t)
-	files := map[string]string{
-		"registry.yaml":         "company: acme\ndefaults:\n  compatibility: BACKWARD\n  level: WIRE_JSON\n",
-		"common/v1/money.proto": confluentMoney,
-		"retail/orders/service.yaml": `description: Orders.
-owner: orders-team
-topics:
-  - name: events
-    description: Order facts.
-    value: acme.retail.orders.v1.OrderEvent
-    key: acme.retail.orders.v1.OrderKey
-    compatibility: BACKWARD_TRANSITIVE
-`,
-		"retail/orders/v1/orders.proto": confluentOrders(""),
-		"retail/payments/service.yaml": `description: Payments.
-owner: payments-team
-consumes: [acme.retail.orders.events]
-topics:
-  - name: events
-    description: Payment facts.
-    values: [acme.retail.payments.v1.PaymentAuthorized, acme.retail.payments.v1.PaymentFailed]
-`,
-		"retail/payments/v1/payments.proto": `syntax = "proto3";
-package acme.retail.payments.v1;
-// A payment was authorized.
-message PaymentAuthorized {
-  // The order.
-  string order_id = 1;
-}
-// A payment failed.
-message PaymentFailed {
-  // The order.
-  string order_id = 1;
-  // Why.
-  string reason = 2;
-}
-`,
-	}
-	repo.Commit("initial contracts", files)
-	files["retail/orders/v1/orders.proto"] = confluentOrders(confluentChannel)
-	repo.Commit("orders: add the sales channel", files)
-
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "registry.db"), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := &catalog.Snapshot{}
-	in := &catalog.Ingester{
-		Store: store, Snapshot: snap, Log: logger, Origin: repo.Dir, Branch: "main",
-		Source:  gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Want: catalog.IsRepositoryFile}},
-		Options: catalog.Options{Now: func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) }},
-	}
-	if _, err := in.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if rej := snap.Catalog().History().Rejections(); len(rej) > 0 {
-		t.Fatalf("the fixture was rejected: %+v", rej)
-	}
+	snap, repoDir := confluentSnapshot(t, logger)
 	srv := httptest.NewServer(api.New(snap, api.Config{Logger: logger}))
 	t.Cleanup(srv.Close)
 	cl, err := sr.NewClient(sr.URLs(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &confluentEstate{srv: srv, cl: cl, repo: repo.Dir}
+	return &confluentEstate{srv: srv, cl: cl, repo: repoDir}
 }
 
 // errorCode returns the Confluent error code of an sr error.
