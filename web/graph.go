@@ -15,6 +15,7 @@ type graphPage struct {
 	Filter     catalog.GraphFilter
 	Namespaces []string
 	Services   []*registry.Service
+	Topics     []*registry.Topic // for the topic picker
 	SVG        template.HTML // rendered by graphsvg, which escapes every name
 	Nodes      int
 	Edges      int
@@ -43,7 +44,8 @@ func (h *Handler) graph(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p := graphPage{Filter: f, Namespaces: c.Namespaces(), Services: c.Services(), Nodes: len(g.Nodes), Edges: len(g.Edges)}
+	p := graphPage{Filter: f, Namespaces: c.Namespaces(), Services: c.Services(), Topics: c.Topics(catalog.TopicFilter{}),
+		Nodes: len(g.Nodes), Edges: len(g.Edges)}
 	p.SVGURL = "/graph.svg"
 	if r.URL.RawQuery != "" {
 		p.SVGURL += "?" + r.URL.RawQuery
