@@ -16,7 +16,7 @@ type graphPage struct {
 	Namespaces []string
 	Services   []*registry.Service
 	Topics     []*registry.Topic // for the topic picker
-	SVG        template.HTML // rendered by graphsvg, which escapes every name
+	SVG        template.HTML     // rendered by graphsvg, which escapes every name
 	Nodes      int
 	Edges      int
 	TooBig     bool
