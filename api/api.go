@@ -23,6 +23,12 @@ type Source interface {
 	Catalog() *catalog.Catalog
 }
 
+// WebUI is the catalog UI (package web) as the API mounts it.
+type WebUI interface {
+	http.Handler
+	Patterns() []string // the http.ServeMux patterns of its pages
+}
+
 // Config configures the HTTP handler.
 type Config struct {
 	Version       string       // shown in the OpenAPI document
@@ -34,9 +40,9 @@ type Config struct {
 	Auth          *Auth        // nil: anonymous read, no admin
 	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
 	Check         Checker      // POST /v1/check; nil: it answers 501 (cmd/registry passes lint.Checker)
-	// Web, if set, is the catalog UI: it serves GET / to browsers and every
-	// path the API does not have.
-	Web http.Handler
+	// Web, if set, is the catalog UI: it serves GET / to browsers and its
+	// own pages; every other path stays the API's.
+	Web WebUI
 }
 
 // DefaultMaxBody bounds request bodies: large enough for a schema with its
@@ -51,10 +57,16 @@ func New(src Source, cfg Config) http.Handler {
 	docs := docsHandler()
 	mux.Handle("GET /docs", docs)
 	mux.Handle("GET /docs/assets/", docs)
-	mux.HandleFunc("GET /{$}", rootHandler(cfg.Web))
+	var webUI http.Handler
 	if cfg.Web != nil {
-		mux.Handle("/", cfg.Web)
+		webUI = cfg.Web
+		for _, p := range cfg.Web.Patterns() {
+			if p != "GET /{$}" { // / is shared: rootHandler picks by Accept
+				mux.Handle(p, cfg.Web)
+			}
+		}
 	}
+	mux.HandleFunc("GET /{$}", rootHandler(webUI))
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	}

@@ -13,12 +13,13 @@ import (
 	"testing"
 
 	"github.com/backbone-registry/backbone/api"
+	"github.com/backbone-registry/backbone/web"
 )
 
 // The HTTP layer is fuzzed with whole requests: a method, a request target
 // as it stands in the request line (path and query, percent-encoded or
 // not), an Accept header and a small body, served by the real handler over
-// a real history. No input may panic or answer a 5xx, each API answers its
+// a real history, with the web catalog mounted. No input may panic or answer a 5xx, each API answers its
 // errors in its own format, and the hot path answers as the router does.
 // Only inputs net/http itself refuses before any handler runs are skipped.
 
@@ -32,7 +33,8 @@ var fuzzHandler struct {
 func fuzzServer(tb testing.TB) http.Handler {
 	fuzzHandler.once.Do(func() {
 		snap, _ := confluentSnapshot(tb, slog.New(slog.DiscardHandler))
-		fuzzHandler.h = api.New(snap, api.Config{Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10})
+		fuzzHandler.h = api.New(snap, api.Config{Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10,
+			Web: web.New(snap, web.Config{})})
 	})
 	return fuzzHandler.h
 }
@@ -225,6 +227,17 @@ func FuzzHTTP(f *testing.F) {
 		{"GET", "/v1/topics", "application/x-protobuf", ""},
 		{"GET", "/healthz", "application/x-protobuf", ""},
 		{"GET", "/docs/assets/%C1", "", ""},
+		// The web catalog, mounted beside the APIs.
+		{"GET", "/", "text/html", ""},
+		{"GET", "/search?q=" + value, "text/html", ""},
+		{"GET", "/topics?namespace=retail&kind=private", "text/html", ""},
+		{"GET", "/topics/" + value, "text/html", ""},
+		{"GET", "/topics/acme.retail.orders.events/diff?from=1&to=latest&level=FILE", "text/html", ""},
+		{"GET", "/services/" + value, "text/html", ""},
+		{"GET", "/graph?service=" + value, "text/html", ""},
+		{"GET", "/graph.svg?namespace=retail", "", ""},
+		{"GET", "/static/style.css", "", ""},
+		{"POST", "/topics", "text/html", "x"},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.accept, []byte(s.body))

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,39 +51,50 @@ var staticFS embed.FS
 
 // Handler serves the catalog UI.
 type Handler struct {
-	src   Source
-	cfg   Config
-	log   *slog.Logger
-	pages map[string]*template.Template
-	mux   *http.ServeMux
+	src      Source
+	cfg      Config
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	patterns []string
 }
 
-// New returns the handler serving every page of the catalog UI. It serves
-// its own paths (/, /search, /topics…, /services…, /graph, /status,
-// /static/…) and answers 404 pages for the rest, so it can sit behind a
-// router as its fallback.
+// New returns the handler serving every page of the catalog UI: /,
+// /search, /topics…, /services…, /graph, /status and /static/…; on its
+// own, it answers a 404 page for other paths.
 func New(src Source, cfg Config) *Handler {
 	h := &Handler{src: src, cfg: cfg, log: cfg.Logger, pages: parsePages(), mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	static, _ := fs.Sub(staticFS, "static")
-	h.mux.Handle("GET /static/", cacheStatic(http.StripPrefix("/static/", http.FileServerFS(static))))
-	h.mux.HandleFunc("GET /{$}", h.home)
-	h.mux.HandleFunc("GET /search", h.search)
-	h.mux.HandleFunc("GET /topics", h.topics)
-	h.mux.HandleFunc("GET /topics/{topic}", h.topic)
-	h.mux.HandleFunc("GET /topics/{topic}/diff", h.diff)
-	h.mux.HandleFunc("GET /services", h.services)
-	h.mux.HandleFunc("GET /services/{service}", h.service)
-	h.mux.HandleFunc("GET /graph", h.graph)
-	h.mux.HandleFunc("GET /graph.svg", h.graphSVG)
-	h.mux.HandleFunc("GET /status", h.status)
+	h.handle("GET /static/", cacheStatic(http.StripPrefix("/static/", http.FileServerFS(static))))
+	h.handle("GET /{$}", http.HandlerFunc(h.home))
+	h.handle("GET /search", http.HandlerFunc(h.search))
+	h.handle("GET /topics", http.HandlerFunc(h.topics))
+	h.handle("GET /topics/{topic}", http.HandlerFunc(h.topic))
+	h.handle("GET /topics/{topic}/diff", http.HandlerFunc(h.diff))
+	h.handle("GET /services", http.HandlerFunc(h.services))
+	h.handle("GET /services/{service}", http.HandlerFunc(h.service))
+	h.handle("GET /graph", http.HandlerFunc(h.graph))
+	h.handle("GET /graph.svg", http.HandlerFunc(h.graphSVG))
+	h.handle("GET /status", http.HandlerFunc(h.status))
+	// Not a route of Patterns: served when the handler is used on its own.
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no page at %s", r.URL.Path))
 	})
 	return h
 }
+
+func (h *Handler) handle(pattern string, handler http.Handler) {
+	h.mux.Handle(pattern, handler)
+	h.patterns = append(h.patterns, pattern)
+}
+
+// Patterns are the http.ServeMux patterns of the pages, for a router that
+// mounts the UI beside other routes (api.Config.Web): it routes these to
+// the handler and keeps answering every other path itself.
+func (h *Handler) Patterns() []string { return slices.Clone(h.patterns) }
 
 // ServeHTTP serves a page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
