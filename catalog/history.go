@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
@@ -41,6 +42,11 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 		byHash:   make(map[string]*storedSchema, len(schemas)),
 		subjects: map[string][]registry.SubjectSchema{},
 	}
+	// What a store reads repeats: a version's commit and fields on each of
+	// its subject rows, a schema's hash in every version naming it. Each
+	// string is kept once, copied: the rows read are then garbage as a
+	// whole, instead of pinning the pages they share with what is kept.
+	in := make(interner, len(schemas)+2*len(versions))
 	for _, s := range schemas {
 		var e *storedSchema
 		if prev != nil {
@@ -49,11 +55,25 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 			}
 		}
 		if e == nil {
+			s.Hash, s.Format, s.Path = in.of(s.Hash), in.of(s.Format), in.of(s.Path)
+			s.References = slices.Clone(s.References)
+			for i := range s.References {
+				r := &s.References[i]
+				r.Name, r.Subject, r.Hash = in.of(r.Name), in.of(r.Subject), in.of(r.Hash)
+			}
 			e = newStoredSchema(s)
 		}
-		h.schemas[s.ID], h.byHash[s.Hash] = e, e
+		h.schemas[e.meta.ID], h.byHash[e.meta.Hash] = e, e
 	}
 	for _, v := range versions {
+		v.Topic, v.Fingerprint, v.Key = in.of(v.Topic), in.of(v.Fingerprint), in.of(v.Key)
+		c := &v.Commit
+		c.SHA, c.Author, c.Email, c.Message = in.of(c.SHA), in.of(c.Author), in.of(c.Email), in.of(c.Message)
+		v.Subjects = slices.Clone(v.Subjects)
+		for i := range v.Subjects {
+			s := &v.Subjects[i]
+			s.Subject, s.Message, s.Hash = in.of(s.Subject), in.of(s.Message), in.of(s.Hash)
+		}
 		h.addVersion(v)
 	}
 	h.rejections = slices.Clone(rejections)
@@ -61,6 +81,18 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 		h.rejections = h.rejections[:maxRejections]
 	}
 	return h
+}
+
+// interner keeps one copy of each string.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if c, ok := in[s]; ok {
+		return c
+	}
+	c := strings.Clone(s)
+	in[c] = c
+	return c
 }
 
 // addVersion appends v; Clip makes every append copy, so histories that

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	registry "github.com/backbone-registry/backbone"
 )
@@ -211,4 +212,34 @@ func TestHistoryCompactConcurrentReaders(t *testing.T) {
 		t.Errorf("%d of %d texts compressed", got, len(want))
 	}
 	checkTexts(t, h, v, want)
+}
+
+// NewHistory keeps one copy of each repeated string, none of them the
+// caller's: the rows a store read can then be freed as a whole.
+func TestNewHistoryInternsStrings(t *testing.T) {
+	t.Parallel()
+	sha := strings.Repeat("c", 40)
+	commit := func() registry.Commit { return registry.Commit{SHA: strings.Clone(sha), Message: "m"} }
+	subject := func(hash string) []registry.SubjectSchema {
+		return []registry.SubjectSchema{{Subject: "t-value", Version: 1, Message: "M", Hash: strings.Clone(hash), SchemaID: 1}}
+	}
+	versions := []registry.TopicVersion{
+		{Topic: "t", Version: 1, Commit: commit(), Subjects: subject("h1")},
+		{Topic: "u", Version: 1, Commit: commit(), Subjects: subject("h1")},
+	}
+	schemas := []registry.Schema{{ID: 1, SchemaContent: registry.SchemaContent{Hash: strings.Clone("h1"), Path: "a.proto", Text: "x"}}}
+	h := NewHistory(registry.SyncState{}, versions, schemas, nil)
+	t1, _ := h.Latest("t")
+	u1, _ := h.Latest("u")
+	info, _ := h.SchemaInfo("h1")
+	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+	if !same(t1.Commit.SHA, u1.Commit.SHA) || !same(t1.Subjects[0].Hash, info.Hash) || !same(t1.Subjects[0].Hash, u1.Subjects[0].Hash) {
+		t.Errorf("repeated strings are not kept once")
+	}
+	if same(t1.Commit.SHA, versions[0].Commit.SHA) || same(info.Hash, schemas[0].Hash) || same(t1.Subjects[0].Hash, versions[0].Subjects[0].Hash) {
+		t.Errorf("the history keeps the caller's strings")
+	}
+	if t1.Commit.SHA != sha || info.Hash != "h1" || t1.Subjects[0].Subject != "t-value" {
+		t.Errorf("interned values changed: %+v %+v", t1, info)
+	}
 }
