@@ -301,7 +301,7 @@ func (c *confluent) registerSchema(ctx context.Context, in *ConfluentPostInput) 
 	if !found {
 		return nil, c.readOnly("cannot register a new schema under subject '" + in.Subject + "'")
 	}
-	s, ok := v.byHash(e.Hash)
+	s, ok := v.info(e.Hash)
 	if !ok {
 		return nil, confluentErrorf(codeInternal, "schema %s of %s is not stored", e.Hash, in.Subject)
 	}
@@ -444,7 +444,7 @@ func (c *confluent) indexOf(hist *catalog.History) *confluentIndex {
 	idx := &confluentIndex{hist: hist, byID: map[int64][]ConfluentSubjectVersionRef{}, refBy: map[ConfluentSubjectVersionRef][]int64{}}
 	for _, subject := range hist.Subjects() {
 		for _, e := range hist.Subject(subject) {
-			s, ok := hist.SchemaByHash(e.Hash)
+			s, ok := hist.SchemaInfo(e.Hash) // no text: it is not needed, and decompressing costs
 			if !ok {
 				continue
 			}

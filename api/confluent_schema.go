@@ -65,6 +65,15 @@ func (v confluentView) byHash(hash string) (*registry.Schema, bool) {
 	return v.hist.SchemaByHash(hash)
 }
 
+// info returns a stored schema without its text (which it does not
+// decompress).
+func (v confluentView) info(hash string) (registry.Schema, bool) {
+	if v.hist == nil {
+		return registry.Schema{}, false
+	}
+	return v.hist.SchemaInfo(hash)
+}
+
 // hint explains, in directory mode, why nothing is found.
 func (v confluentView) hint() string {
 	if v.hist == nil {
@@ -192,7 +201,7 @@ func (v confluentView) addStored(files map[string][]byte, path, hash string) err
 // come from the history, and the imports it does not reference (clients skip
 // the types they consider well known) are those of the latest version.
 func (v confluentView) postedSources(p postedSchema, latest registry.SubjectSchema) (string, map[string][]byte, error) {
-	stored, ok := v.byHash(latest.Hash)
+	stored, ok := v.info(latest.Hash)
 	if !ok {
 		return "", nil, fmt.Errorf("schema %s is not stored", latest.Hash)
 	}
@@ -285,7 +294,7 @@ func (c *confluent) storedDigest(ctx context.Context, v confluentView, e registr
 	if d, ok := c.digests.Load(e.Hash); ok {
 		return d.(digest), nil
 	}
-	s, ok := v.byHash(e.Hash)
+	s, ok := v.info(e.Hash)
 	if !ok {
 		return digest{}, fmt.Errorf("schema %s is not stored", e.Hash)
 	}
@@ -391,7 +400,7 @@ func (c *confluent) checkSubject(ctx context.Context, v confluentView, subject s
 	}
 	var previous []compat.Contract
 	for _, e := range against {
-		s, ok := v.byHash(e.Hash)
+		s, ok := v.info(e.Hash)
 		if !ok {
 			return nil, fmt.Errorf("schema %s is not stored", e.Hash)
 		}
@@ -481,7 +490,7 @@ func (v confluentView) topicContract(ctx context.Context, tv registry.TopicVersi
 		if s.Message == "" {
 			continue // an import: reached through references
 		}
-		stored, ok := v.byHash(s.Hash)
+		stored, ok := v.info(s.Hash)
 		if !ok {
 			return ct, "", fmt.Errorf("schema %s is not stored", s.Hash)
 		}

@@ -21,3 +21,7 @@ func LastLoaded(in *Ingester) *Catalog {
 	defer in.mu.Unlock()
 	return in.cat
 }
+
+// PackedTexts returns how many of h's schema texts are compressed, and how
+// many it holds.
+func PackedTexts(h *History) (packed, total int) { return packedTexts(h), len(h.schemas) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
@@ -18,26 +19,61 @@ const maxRejections = 100
 type History struct {
 	state      registry.SyncState
 	versions   map[string][]registry.TopicVersion // by topic, ascending version
-	schemas    map[int64]*registry.Schema
-	byHash     map[string]*registry.Schema
+	schemas    map[int64]*storedSchema
+	byHash     map[string]*storedSchema
 	subjects   map[string][]registry.SubjectSchema // by subject, ascending version, one entry per version
 	rejections []registry.Rejection                // newest first
 }
 
-// NewHistory indexes what a store holds.
+// NewHistory indexes what a store holds. It keeps the schema texts as
+// they are: Compact compresses them.
 func NewHistory(state registry.SyncState, versions []registry.TopicVersion, schemas []registry.Schema, rejections []registry.Rejection) *History {
+	return newHistory(nil, state, versions, schemas, rejections)
+}
+
+// newHistory is NewHistory taking the schemas prev holds from prev (with
+// their texts compacted if prev's are), as a follower reloading after
+// each of the leader's steps does.
+func newHistory(prev *History, state registry.SyncState, versions []registry.TopicVersion, schemas []registry.Schema, rejections []registry.Rejection) *History {
 	h := &History{
 		state:    state,
 		versions: map[string][]registry.TopicVersion{},
-		schemas:  make(map[int64]*registry.Schema, len(schemas)),
-		byHash:   make(map[string]*registry.Schema, len(schemas)),
+		schemas:  make(map[int64]*storedSchema, len(schemas)),
+		byHash:   make(map[string]*storedSchema, len(schemas)),
 		subjects: map[string][]registry.SubjectSchema{},
 	}
-	for i := range schemas {
-		s := &schemas[i]
-		h.schemas[s.ID], h.byHash[s.Hash] = s, s
+	// What a store reads repeats: a version's commit and fields on each of
+	// its subject rows, a schema's hash in every version naming it. Each
+	// string is kept once, copied: the rows read are then garbage as a
+	// whole, instead of pinning the pages they share with what is kept.
+	in := make(interner, len(schemas)+2*len(versions))
+	for _, s := range schemas {
+		var e *storedSchema
+		if prev != nil {
+			if old, ok := prev.byHash[s.Hash]; ok && old.meta.ID == s.ID {
+				e = old
+			}
+		}
+		if e == nil {
+			s.Hash, s.Format, s.Path = in.of(s.Hash), in.of(s.Format), in.of(s.Path)
+			s.References = slices.Clone(s.References)
+			for i := range s.References {
+				r := &s.References[i]
+				r.Name, r.Subject, r.Hash = in.of(r.Name), in.of(r.Subject), in.of(r.Hash)
+			}
+			e = newStoredSchema(s)
+		}
+		h.schemas[e.meta.ID], h.byHash[e.meta.Hash] = e, e
 	}
 	for _, v := range versions {
+		v.Topic, v.Fingerprint, v.Key = in.of(v.Topic), in.of(v.Fingerprint), in.of(v.Key)
+		c := &v.Commit
+		c.SHA, c.Author, c.Email, c.Message = in.of(c.SHA), in.of(c.Author), in.of(c.Email), in.of(c.Message)
+		v.Subjects = slices.Clone(v.Subjects)
+		for i := range v.Subjects {
+			s := &v.Subjects[i]
+			s.Subject, s.Message, s.Hash = in.of(s.Subject), in.of(s.Message), in.of(s.Hash)
+		}
 		h.addVersion(v)
 	}
 	h.rejections = slices.Clone(rejections)
@@ -45,6 +81,18 @@ func NewHistory(state registry.SyncState, versions []registry.TopicVersion, sche
 		h.rejections = h.rejections[:maxRejections]
 	}
 	return h
+}
+
+// interner keeps one copy of each string.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if c, ok := in[s]; ok {
+		return c
+	}
+	c := strings.Clone(s)
+	in[c] = c
+	return c
 }
 
 // addVersion appends v; Clip makes every append copy, so histories that
@@ -65,8 +113,8 @@ func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
 	n := &History{
 		state:    step.State,
 		versions: make(map[string][]registry.TopicVersion, len(h.versions)),
-		schemas:  make(map[int64]*registry.Schema, len(h.schemas)+len(step.Schemas)),
-		byHash:   make(map[string]*registry.Schema, len(h.byHash)+len(step.Schemas)),
+		schemas:  make(map[int64]*storedSchema, len(h.schemas)+len(step.Schemas)),
+		byHash:   make(map[string]*storedSchema, len(h.byHash)+len(step.Schemas)),
 		subjects: make(map[string][]registry.SubjectSchema, len(h.subjects)),
 	}
 	for k, v := range h.versions {
@@ -83,8 +131,9 @@ func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
 	}
 	for _, sc := range step.Schemas {
 		if _, ok := n.byHash[sc.Hash]; !ok {
-			s := &registry.Schema{ID: ids[sc.Hash], SchemaContent: sc, CreatedAt: step.State.SyncedAt}
-			n.schemas[s.ID], n.byHash[s.Hash] = s, s
+			s := newStoredSchema(registry.Schema{ID: ids[sc.Hash], SchemaContent: sc, CreatedAt: step.State.SyncedAt})
+			s.compact() // a step adds a few: compressing them costs microseconds
+			n.schemas[s.meta.ID], n.byHash[s.meta.Hash] = s, s
 		}
 	}
 	for _, v := range step.Versions {
@@ -129,16 +178,45 @@ func (h *History) Latest(topic string) (registry.TopicVersion, bool) {
 	return vs[len(vs)-1], true
 }
 
-// Schema returns the schema with a global ID.
+// Schema returns the schema with a global ID: a copy, its text
+// decompressed (tens of microseconds).
 func (h *History) Schema(id int64) (*registry.Schema, bool) {
 	s, ok := h.schemas[id]
-	return s, ok
+	if !ok {
+		return nil, false
+	}
+	return s.schema(), true
 }
 
-// SchemaByHash returns the schema with the given content hash.
+// SchemaByHash returns the schema with the given content hash: a copy,
+// its text decompressed.
 func (h *History) SchemaByHash(hash string) (*registry.Schema, bool) {
 	s, ok := h.byHash[hash]
-	return s, ok
+	if !ok {
+		return nil, false
+	}
+	return s.schema(), true
+}
+
+// SchemaInfo returns the schema with the given content hash without its
+// text, which it does not decompress: for callers that need only its ID,
+// path or references.
+func (h *History) SchemaInfo(hash string) (registry.Schema, bool) {
+	s, ok := h.byHash[hash]
+	if !ok {
+		return registry.Schema{}, false
+	}
+	return s.meta, true
+}
+
+// Compact compresses the schema texts still held raw (those NewHistory
+// was given). Readers may use h meanwhile: each text is swapped
+// atomically. Histories made from h by later steps share its schemas, so
+// they are compacted too.
+func (h *History) Compact() {
+	for _, s := range h.schemas {
+		s.compact()
+	}
 }
 
 // Subject returns a subject's versions, oldest first.
@@ -204,9 +282,9 @@ func (h *History) sources(v registry.TopicVersion) (map[string][]byte, map[strin
 		if _, done := files[path]; done {
 			return nil
 		}
-		files[path] = []byte(s.Text)
+		files[path] = []byte(s.textOf())
 		hashes[path] = hash
-		for _, r := range s.References {
+		for _, r := range s.meta.References {
 			if err := add(r.Name, r.Hash); err != nil {
 				return err
 			}
@@ -221,7 +299,7 @@ func (h *History) sources(v registry.TopicVersion) (map[string][]byte, map[strin
 		if !ok {
 			return nil, nil, registry.Errorf(registry.EINTERNAL, "schema %s is not stored", s.Hash)
 		}
-		if err := add(stored.Path, s.Hash); err != nil {
+		if err := add(stored.meta.Path, s.Hash); err != nil {
 			return nil, nil, err
 		}
 	}

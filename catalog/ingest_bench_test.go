@@ -92,7 +92,8 @@ func BenchmarkIncrementalSync(b *testing.B) {
 }
 
 // BenchmarkRestore times a restart: open the persisted store and restore
-// the served snapshot, without Git.
+// the served snapshot, without Git. The texts' compaction that follows in
+// the background is not timed.
 func BenchmarkRestore(b *testing.B) {
 	s := newSyncBench(b, benchServices, 20)
 	if err := s.store.Close(); err != nil {
@@ -109,6 +110,7 @@ func BenchmarkRestore(b *testing.B) {
 			b.Fatalf("restore: %v", err)
 		}
 		b.StopTimer()
+		<-in.Compacted() // background work after the restore: not in its time, nor in the next one's
 		store.Close()
 		b.StartTimer()
 	}

@@ -197,6 +197,19 @@ func TestIngestHistory(t *testing.T) {
 	if c := h.snap.Catalog(); c == nil || len(c.History().Versions("acme.retail.orders.events")) != 3 {
 		t.Fatalf("restart did not restore the snapshot")
 	}
+	<-h.in.Compacted() // the texts read are compressed in the background
+	if packed, total := catalog.PackedTexts(h.snap.Catalog().History()); total == 0 || packed != total {
+		t.Errorf("after the restore %d of %d schema texts are compressed", packed, total)
+	}
+	stored, err := h.store.Schemas(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range stored {
+		if got, ok := h.snap.Catalog().History().Schema(want.ID); !ok || got.Text != want.Text || got.Hash != want.Hash {
+			t.Errorf("schema %d after the restore's compaction: %+v, want %+v", want.ID, got, want)
+		}
+	}
 	if _, err := h.in.Sync(t.Context()); err == nil {
 		t.Errorf("sync with Git down: want an error")
 	}
