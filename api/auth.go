@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -221,6 +222,15 @@ func deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{"title": http.StatusText(status), "status": status, "detail": msg})
+		return
+	}
+	if !isConfluentPath(r.URL.Path) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		// A browser on the web catalog: it shows this if the person
+		// cancels the sign-in prompt.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "<!doctype html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>%d %s · Backbone</title>\n<h1>%s</h1>\n<p>%s.</p>\n",
+			status, http.StatusText(status), http.StatusText(status), html.EscapeString(msg))
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")

@@ -73,6 +73,7 @@ func TestAuth(t *testing.T) {
 	}
 	basic := func(u, p string) func(*http.Request) { return func(r *http.Request) { r.SetBasicAuth(u, p) } }
 	none := func(*http.Request) {}
+	browser := func(r *http.Request) { r.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8") }
 	tests := []struct {
 		anonymous bool
 		calls     []call
@@ -97,6 +98,10 @@ func TestAuth(t *testing.T) {
 			{"GET", "/metrics", none, 401, ""},
 			{"GET", "/healthz", none, 200, ""},
 			{"GET", "/readyz", none, 200, ""},
+			// A browser gets a page it can show; Confluent paths stay Confluent's.
+			{"GET", "/", browser, 401, "<h1>Unauthorized</h1>"},
+			{"GET", "/topics/x", browser, 401, "credentials required"},
+			{"GET", "/subjects", browser, 401, `"error_code":40101`},
 		}},
 	}
 	for _, tt := range tests {

@@ -487,12 +487,25 @@ func confluentRefuse[I any](c *confluent, api huma.API, method, path, summary st
 	})
 }
 
+// confluentRoots are the paths under which the Confluent API answers.
+var confluentRoots = []string{"/subjects", "/schemas", "/config", "/mode", "/compatibility", "/contexts"}
+
+// isConfluentPath reports whether p is under a Confluent root.
+func isConfluentPath(p string) bool {
+	for _, root := range confluentRoots {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // registerFallbacks answers every other request under the Confluent roots
 // in Confluent's format: reads 404, writes 42205. They go straight to the
 // router (undocumented): they are catch-alls, not operations.
 func (c *confluent) registerFallbacks(api huma.API) {
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch}
-	for _, root := range []string{"/subjects", "/schemas", "/config", "/mode", "/compatibility", "/contexts"} {
+	for _, root := range confluentRoots {
 		for _, path := range []string{root, root + "/"} {
 			for _, method := range methods {
 				if c.routes[method+" "+path] {
