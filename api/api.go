@@ -67,6 +67,18 @@ func New(src Source, cfg Config) http.Handler {
 		}
 	}
 	mux.HandleFunc("GET /{$}", rootHandler(webUI))
+	if webUI != nil {
+		// Other GETs that no route takes: a browser gets the catalog's 404
+		// page, anything else the router's plain 404 as before. (GET only,
+		// so other methods still get the router's 405.)
+		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.Header.Get("Accept"), "text/html") && !strings.HasPrefix(r.URL.Path, "/v1/") {
+				webUI.ServeHTTP(w, r)
+				return
+			}
+			http.NotFound(w, r)
+		})
+	}
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	}

@@ -51,6 +51,8 @@ func TestHistoryPages(t *testing.T) {
 		}, nil},
 		{"/topics/" + estate.Orders + "/diff?from=1&to=9", 404, []string{"has no version 9"}, nil},
 		{"/topics/" + estate.HostileTopic, 200, []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}, []string{estate.Hostile}},
+		{"/nowhere", 404, []string{"no page at /nowhere"}, nil}, // a browser's 404 is the catalog's page
+		{"/v1/nowhere", 404, nil, []string{"<!doctype html>"}},  // the API's paths are not
 		{"/search?q=sales_region", 200, []string{`<code class="fname">sales_region</code>`, `href="/topics/` + estate.Orders + `"`}, nil},
 		{"/status", 200, []string{
 			"following a Git branch", "<code>" + e.Commits.Fixed + "</code>", "<code>main</code>",

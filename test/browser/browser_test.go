@@ -123,7 +123,14 @@ func keepScreenshot(t *testing.T, tab context.Context) {
 	}
 	dir, err := os.MkdirTemp("", "backbone-browser-")
 	if err == nil {
-		p := filepath.Join(dir, t.Name()+".png")
+		// Subtest names hold slashes and query strings: one flat file name.
+		name := strings.Map(func(r rune) rune {
+			if r == '/' || r == '?' || r == '&' || r == '=' || r == ' ' {
+				return '_'
+			}
+			return r
+		}, t.Name())
+		p := filepath.Join(dir, name+".png")
 		if err = os.WriteFile(p, png, 0o644); err == nil {
 			t.Logf("screenshot of the failed page: %s", p)
 			return
