@@ -30,6 +30,13 @@ type Store interface {
 	// ENOTFOUND before the first sync.
 	Tree(ctx context.Context) (map[string][]byte, error)
 
+	// Compiled returns the compiled files stored with the served tree
+	// (path → file), so a restart need not compile them again; empty
+	// before the first tree, and possibly incomplete (a tree stored by an
+	// older version kept none): callers check each file's key against the
+	// tree and compile what does not match.
+	Compiled(ctx context.Context) (map[string]CompiledFile, error)
+
 	// Schema returns the schema with a global ID; ENOTFOUND if none.
 	Schema(ctx context.Context, id int64) (*Schema, error)
 
@@ -67,6 +74,11 @@ type SyncStep struct {
 	Versions   []TopicVersion    // new versions; their subjects name schemas by hash
 	Rejections []Rejection       // commits that broke a topic's compatibility
 	Orphaned   []string          // commit SHAs no longer on the branch: their versions are marked
+
+	// Compiled holds files of Tree compiled (path → file), stored with
+	// Tree and only with it: each replaces what the store held for its
+	// path, files Tree no longer has are dropped, the others are kept.
+	Compiled map[string]CompiledFile
 }
 
 // Validate checks what every store needs of a step before it touches its
@@ -89,6 +101,13 @@ func (step SyncStep) Validate() error {
 		}
 	}
 	return nil
+}
+
+// CompiledFile is a repository file compiled, as a restart reads it back
+// instead of compiling the file again.
+type CompiledFile struct {
+	Key        string // the content it was compiled from, its imports' included
+	Descriptor []byte // a serialized google.protobuf.FileDescriptorProto, source info included
 }
 
 // SyncState is how far the sync got.

@@ -30,6 +30,7 @@ type Catalog struct {
 	bySvc    map[string]*registry.Service
 	decls    []*serviceDecl // as written, for rules and positions
 	schema   *compat.Schema
+	keys     map[string]string // compiled files' keys by path (see compiledKeys); nil: not computed
 	findings []registry.Finding
 	files    map[string][]byte // the repository content it was built from
 	history  *History          // versions and sync state; nil for a plain directory

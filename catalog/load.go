@@ -78,13 +78,14 @@ func (o Options) withDefaults() Options {
 // by Load or from a Git tree by a sync. It reports problems as Load does.
 // The catalog keeps files; callers must not change them afterwards.
 func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Catalog, error) {
-	return loadFiles(ctx, files, opts, nil, nil)
+	return loadFiles(ctx, files, opts, nil, nil, nil)
 }
 
 // loadFiles is LoadFiles compiling only what changed since prev (nil:
-// everything) and decoding only the YAML files that yc does not hold
-// (nil: all); the result is the same.
-func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog, yc *yamlCache) (*Catalog, error) {
+// everything), or nothing when compiled holds the schema of files (as
+// decoded from a store), and decoding only the YAML files that yc does not
+// hold (nil: all); the result is the same.
+func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog, compiled *compat.Schema, yc *yamlCache) (*Catalog, error) {
 	opts = opts.withDefaults()
 	l := &loader{files: files, opts: opts, yaml: yc, c: &Catalog{
 		byName:   map[string]*registry.Topic{},
@@ -100,9 +101,12 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 	l.readServices()
 	var schema *compat.Schema
 	var err error
-	if prev != nil && prev.schema != nil {
+	switch {
+	case compiled != nil:
+		schema = compiled
+	case prev != nil && prev.schema != nil:
 		schema, err = compat.Recompile(ctx, prev.schema, prev.files, files, opts.Limits)
-	} else {
+	default:
 		schema, err = compat.CompileSources(ctx, files, opts.Limits)
 	}
 	if err != nil {

@@ -301,3 +301,73 @@ func TestCompileReusing(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeFiles checks that files compiled, encoded and decoded give the
+// schema a compilation gives, linked to one another as in a compilation,
+// at every step of random edits, and that a missing or foreign descriptor
+// fails the decoding.
+func TestDecodeFiles(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 42))
+	e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+	decoded := 0
+	for step := range 150 {
+		what := "initial"
+		if step > 0 {
+			what = e.edit(r)
+		}
+		sources := e.build()
+		want, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+		if err != nil {
+			continue
+		}
+		where := fmt.Sprintf("step %d (%s)", step, what)
+		encoded := map[string][]byte{}
+		for _, fd := range want.Files() {
+			b, err := compat.EncodeFile(fd)
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			encoded[fd.Path()] = b
+		}
+		got, err := compat.DecodeFiles(t.Context(), sources, encoded)
+		if err != nil {
+			t.Fatalf("%s: DecodeFiles: %v", where, err)
+		}
+		sameDescriptors(t, where, got, want)
+		for _, fd := range got.Files() {
+			wfd, _ := want.File(fd.Path())
+			if g, w := fd.SourceLocations().Len(), wfd.SourceLocations().Len(); g != w || g == 0 {
+				t.Fatalf("%s: %s has %d source locations, want %d", where, fd.Path(), g, w)
+			}
+			imports := fd.Imports()
+			for i := range imports.Len() {
+				imp := imports.Get(i).FileDescriptor
+				if cur, ok := got.File(imp.Path()); ok && cur != imp {
+					t.Fatalf("%s: %s links to another decoding of %s", where, fd.Path(), imp.Path())
+				}
+			}
+		}
+		decoded++
+		// A file missing, or another file's descriptor in its place.
+		for p := range encoded {
+			b := encoded[p]
+			delete(encoded, p)
+			if _, err := compat.DecodeFiles(t.Context(), sources, encoded); err == nil {
+				t.Fatalf("%s: DecodeFiles without %s succeeded", where, p)
+			}
+			for q := range encoded {
+				encoded[p] = encoded[q]
+				break
+			}
+			if _, err := compat.DecodeFiles(t.Context(), sources, encoded); err == nil {
+				t.Fatalf("%s: DecodeFiles with another file as %s succeeded", where, p)
+			}
+			encoded[p] = b
+			break
+		}
+	}
+	if decoded < 20 {
+		t.Fatalf("%d trees decoded: too few", decoded)
+	}
+}

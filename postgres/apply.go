@@ -97,6 +97,18 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, step registry.SyncStep) (m
 			return nil, err
 		}
 	}
+	if step.Tree != nil {
+		cb := &batch{}
+		for path, f := range step.Compiled {
+			cb.queue("", `INSERT INTO compiled (path, file_key, descriptor) VALUES ($1, $2, $3)
+				ON CONFLICT (path) DO UPDATE SET file_key = excluded.file_key, descriptor = excluded.descriptor`,
+				path, f.Key, blob(f.Descriptor))
+		}
+		cb.queue("", `DELETE FROM compiled WHERE path NOT IN (SELECT path FROM tree)`)
+		if err := cb.run(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
 	return ids, nil
 }
 

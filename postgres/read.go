@@ -52,6 +52,23 @@ func (s *Store) Tree(ctx context.Context) (map[string][]byte, error) {
 	return tree, nil
 }
 
+// Compiled returns the compiled files stored with the served tree.
+func (s *Store) Compiled(ctx context.Context) (map[string]registry.CompiledFile, error) {
+	out := map[string]registry.CompiledFile{}
+	rows, _ := s.pool.Query(ctx, `SELECT path, file_key, descriptor FROM compiled`)
+	var path, key string
+	var desc []byte
+	_, err := pgx.ForEachRow(rows, []any{&path, &key, &desc}, func() error {
+		out[path] = registry.CompiledFile{Key: key, Descriptor: blob(desc)}
+		desc = nil // the next row gets a slice of its own
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read compiled files: %w", interpretError(err))
+	}
+	return out, nil
+}
+
 const schemaColumns = `id, hash, format, path, text, refs, created_at`
 
 // Schema returns the schema with a global ID; ENOTFOUND if none.

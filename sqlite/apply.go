@@ -88,6 +88,16 @@ func (s *Store) apply(ctx context.Context, step registry.SyncStep) (map[string]i
 				return nil, interpretError(err)
 			}
 		}
+		for path, f := range step.Compiled {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO compiled (path, file_key, descriptor) VALUES (?, ?, ?)
+				ON CONFLICT (path) DO UPDATE SET file_key = excluded.file_key, descriptor = excluded.descriptor`,
+				path, f.Key, blob(f.Descriptor)); err != nil {
+				return nil, interpretError(err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM compiled WHERE path NOT IN (SELECT path FROM tree)`); err != nil {
+			return nil, interpretError(err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, interpretError(err)

@@ -62,6 +62,29 @@ func (s *Store) tree(ctx context.Context) (map[string][]byte, error) {
 	return tree, interpretError(rows.Err())
 }
 
+// Compiled returns the compiled files stored with the served tree.
+func (s *Store) Compiled(ctx context.Context) (map[string]registry.CompiledFile, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT path, file_key, descriptor FROM compiled`)
+	if err != nil {
+		return nil, fmt.Errorf("read compiled files: %w", interpretError(err))
+	}
+	defer rows.Close()
+	out := map[string]registry.CompiledFile{}
+	for rows.Next() {
+		var path string
+		var f registry.CompiledFile
+		if err := rows.Scan(&path, &f.Key, &f.Descriptor); err != nil {
+			return nil, fmt.Errorf("read compiled files: %w", interpretError(err))
+		}
+		f.Descriptor = blob(f.Descriptor)
+		out[path] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read compiled files: %w", interpretError(err))
+	}
+	return out, nil
+}
+
 const schemaColumns = `id, hash, format, path, text, refs, created_at`
 
 // Schema returns the schema with a global ID; ENOTFOUND if none.

@@ -66,6 +66,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"Ordering", testOrdering},
 		{"RejectionsLimit", testRejectionsLimit},
 		{"Tree", testTree},
+		{"Compiled", testCompiled},
 		{"FindingsRoundTrip", testFindingsRoundTrip},
 		{"Times", testTimes},
 		{"CreatedAtDefaults", testCreatedAtDefaults},
@@ -124,6 +125,7 @@ func testApplyStoresStep(t *testing.T, open Opener) {
 	step := registry.SyncStep{
 		State:      state("c1"),
 		Tree:       map[string][]byte{"registry.yaml": []byte("company: acme\n"), "retail/orders/v1/orders.proto": []byte(order.Text)},
+		Compiled:   map[string]registry.CompiledFile{"retail/orders/v1/orders.proto": {Key: "k", Descriptor: []byte{10, 1, 'a'}}},
 		Schemas:    []registry.SchemaContent{common, order, key},
 		Versions:   []registry.TopicVersion{v1},
 		Rejections: []registry.Rejection{rej},
@@ -139,6 +141,7 @@ func testApplyStoresStep(t *testing.T, open Opener) {
 	want := storeDump{
 		State:      normState(step.State),
 		Tree:       step.Tree,
+		Compiled:   step.Compiled,
 		Schemas:    []registry.Schema{stored(common, ids), stored(order, ids), stored(key, ids)},
 		Versions:   []registry.TopicVersion{normVersion(v1, ids)},
 		Rejections: []registry.Rejection{normRejection(rej)},
@@ -550,6 +553,55 @@ func testTree(t *testing.T, open Opener) {
 	}
 }
 
+func testCompiled(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	ctx := t.Context()
+	compiled := func() map[string]registry.CompiledFile {
+		t.Helper()
+		got, err := s.Compiled(ctx)
+		if err != nil {
+			t.Fatalf("Compiled(): %v", err)
+		}
+		return got
+	}
+	type files = map[string]registry.CompiledFile
+	if got := compiled(); got == nil || len(got) != 0 {
+		t.Errorf("Compiled() before any tree = %v, want an empty, non-nil map", got)
+	}
+
+	// Compiled files are stored with a tree only.
+	apply(t, s, registry.SyncStep{State: state("c1"), Compiled: files{"a.proto": {Key: "ka", Descriptor: []byte{1}}}})
+	diff(t, "Compiled() after a step without tree", compiled(), files{})
+
+	tree := map[string][]byte{"registry.yaml": []byte("company: acme\n"), "a.proto": []byte("a"), "b.proto": []byte("b")}
+	first := files{
+		"a.proto": {Key: "ka", Descriptor: []byte{0, 1, 2, 0xff, 0}},
+		"b.proto": {Key: "kb", Descriptor: []byte{}},
+	}
+	apply(t, s, registry.SyncStep{After: "c1", State: state("c2"), Tree: tree, Compiled: first})
+	diff(t, "Compiled() after a tree with its compiled files", compiled(), first)
+
+	// A step replaces the files it names, keeps the others of its tree,
+	// and drops those of files its tree no longer has.
+	apply(t, s, registry.SyncStep{After: "c2", State: state("c3")})
+	diff(t, "Compiled() after a step without tree", compiled(), first)
+	tree = map[string][]byte{"registry.yaml": []byte("company: acme\n"), "a.proto": []byte("a2"), "c.proto": []byte("c")}
+	apply(t, s, registry.SyncStep{After: "c3", State: state("c4"), Tree: tree, Compiled: files{
+		"a.proto": {Key: "ka2", Descriptor: []byte{2}},
+	}})
+	diff(t, "Compiled() after a step replacing one file", compiled(), files{"a.proto": {Key: "ka2", Descriptor: []byte{2}}})
+	apply(t, s, registry.SyncStep{After: "c4", State: state("c5"), Tree: tree, Compiled: files{
+		"c.proto": {Key: "kc", Descriptor: []byte{3}},
+		"x.proto": {Key: "kx", Descriptor: []byte{4}}, // not in the tree
+	}})
+	diff(t, "Compiled() after a step adding one file", compiled(), files{
+		"a.proto": {Key: "ka2", Descriptor: []byte{2}},
+		"c.proto": {Key: "kc", Descriptor: []byte{3}},
+	})
+	apply(t, s, registry.SyncStep{After: "c5", State: state("c6"), Tree: map[string][]byte{}})
+	diff(t, "Compiled() after an empty tree", compiled(), files{})
+}
+
 func testFindingsRoundTrip(t *testing.T, open Opener) {
 	s := openStore(t, open)
 	r := rejection("acme.retail.orders.events", "c1")
@@ -819,6 +871,7 @@ type storeDump struct {
 	State      registry.SyncState
 	Tree       map[string][]byte
 	TreeCode   string // the code of Tree's error
+	Compiled   map[string]registry.CompiledFile
 	Schemas    []registry.Schema
 	Versions   []registry.TopicVersion
 	Rejections []registry.Rejection
@@ -835,6 +888,9 @@ func dump(t *testing.T, s registry.Store) storeDump {
 	d.Tree, err = s.Tree(ctx)
 	if d.TreeCode = registry.ErrorCode(err); err != nil && d.TreeCode != registry.ENOTFOUND {
 		t.Fatalf("Tree(): %v", err)
+	}
+	if d.Compiled, err = s.Compiled(ctx); err != nil {
+		t.Fatalf("Compiled(): %v", err)
 	}
 	if d.Schemas, err = s.Schemas(ctx); err != nil {
 		t.Fatalf("Schemas(): %v", err)
