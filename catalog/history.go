@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -110,24 +111,15 @@ func (h *History) addVersion(v registry.TopicVersion) {
 // next returns a copy of h with a step's outcome applied: ids maps the
 // step's schema hashes to their global IDs.
 func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
+	// maps.Clone copies a map's table wholesale, several times faster than
+	// inserting every entry again: this copy is the one part of a step that
+	// grows with the history.
 	n := &History{
 		state:    step.State,
-		versions: make(map[string][]registry.TopicVersion, len(h.versions)),
-		schemas:  make(map[int64]*storedSchema, len(h.schemas)+len(step.Schemas)),
-		byHash:   make(map[string]*storedSchema, len(h.byHash)+len(step.Schemas)),
-		subjects: make(map[string][]registry.SubjectSchema, len(h.subjects)),
-	}
-	for k, v := range h.versions {
-		n.versions[k] = v
-	}
-	for k, v := range h.subjects {
-		n.subjects[k] = v
-	}
-	for k, v := range h.schemas {
-		n.schemas[k] = v
-	}
-	for k, v := range h.byHash {
-		n.byHash[k] = v
+		versions: cloneMap(h.versions),
+		schemas:  cloneMap(h.schemas),
+		byHash:   cloneMap(h.byHash),
+		subjects: cloneMap(h.subjects),
 	}
 	for _, sc := range step.Schemas {
 		if _, ok := n.byHash[sc.Hash]; !ok {
@@ -337,4 +329,12 @@ func contractOf(schema *compat.Schema, v registry.TopicVersion) (compat.Contract
 		}
 	}
 	return ct, nil
+}
+
+// cloneMap is maps.Clone that never returns nil, so the copy can be written.
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return maps.Clone(m)
 }
