@@ -67,13 +67,17 @@ type Leaser interface {
 
 // SyncStep is what one sync step writes.
 type SyncStep struct {
-	After      string            // the sync state's commit this step follows ("" for the first)
-	State      SyncState         // the new sync state
-	Tree       map[string][]byte // the repository files at State.Commit; nil: unchanged
-	Schemas    []SchemaContent   // contents referenced by Versions, new or not
-	Versions   []TopicVersion    // new versions; their subjects name schemas by hash
-	Rejections []Rejection       // commits that broke a topic's compatibility
-	Orphaned   []string          // commit SHAs no longer on the branch: their versions are marked
+	After string            // the sync state's commit this step follows ("" for the first)
+	State SyncState         // the new sync state
+	Tree  map[string][]byte // the repository files at State.Commit; nil: unchanged
+	// TreeChanged, when not nil, names the paths of Tree that differ from
+	// the tree the store holds, and the paths it holds that Tree no longer
+	// has: a store may write only those. Nil: write Tree whole.
+	TreeChanged []string
+	Schemas     []SchemaContent // contents referenced by Versions, new or not
+	Versions    []TopicVersion  // new versions; their subjects name schemas by hash
+	Rejections  []Rejection     // commits that broke a topic's compatibility
+	Orphaned    []string        // commit SHAs no longer on the branch: their versions are marked
 
 	// Compiled holds files of Tree compiled (path → file), stored with
 	// Tree and only with it: each replaces what the store held for its

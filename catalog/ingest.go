@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -76,18 +77,21 @@ type Ingester struct {
 	// DefaultContractCache.
 	ContractCache int
 
-	mu        sync.Mutex // one step at a time
-	counts    Counts
-	hist      *History
-	tree      map[string][]byte // at hist.State().Commit
-	cat       *Catalog          // the last catalog loaded: what the next one recompiles from
-	stored    *Catalog          // the catalog whose compiled files the store holds; nil: not known
-	contracts *contractCache
-	fps       map[string]*fingerprinted // by topic
-	compiled  *fileCache                // compiled stored files, by hash
-	yaml      *yamlCache
-	compacted atomic.Pointer[chan struct{}] // see Compacted
-	freed     bool                          // the first restore returned its memory
+	mu     sync.Mutex // one step at a time
+	counts Counts
+	hist   *History
+	tree   map[string][]byte // at hist.State().Commit
+	// storedTree is the tree the store holds (the last one written or
+	// restored), so a step writes only the paths that differ; nil: unknown.
+	storedTree map[string][]byte
+	cat        *Catalog // the last catalog loaded: what the next one recompiles from
+	stored     *Catalog // the catalog whose compiled files the store holds; nil: not known
+	contracts  *contractCache
+	fps        map[string]*fingerprinted // by topic
+	compiled   *fileCache                // compiled stored files, by hash
+	yaml       *yamlCache
+	compacted  atomic.Pointer[chan struct{}] // see Compacted
+	freed      bool                          // the first restore returned its memory
 	// fullRebuild compiles and fingerprints every commit from scratch, as
 	// the sync did before it was incremental: the reference the tests
 	// compare the incremental path with.
@@ -169,6 +173,10 @@ func (in *Ingester) restore(ctx context.Context) error {
 	}()
 	tree, err := in.Store.Tree(ctx)
 	<-read
+	in.storedTree = nil
+	if err == nil {
+		in.storedTree = tree
+	}
 	switch {
 	case registry.ErrorCode(err) == registry.ENOTFOUND:
 		in.cat, in.stored = nil, nil
@@ -375,6 +383,9 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: errorFindings(cat.Findings()), CreatedAt: now})
 	default:
 		step.Tree = files
+		if in.storedTree != nil && !in.fullRebuild {
+			step.TreeChanged = treeChanges(in.storedTree, files)
+		}
 		if step.Compiled, err = compiledFiles(cat, in.base(), in.stored); err != nil {
 			return err
 		}
@@ -388,6 +399,9 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	}
 	in.hist = in.hist.next(step, ids)
 	in.tree = files
+	if step.Tree != nil {
+		in.storedTree = step.Tree
+	}
 	if step.Tree != nil {
 		in.stored = cat
 	}
@@ -547,4 +561,22 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
+}
+
+// treeChanges names the paths whose content differs between the stored
+// tree and cur, the removed ones included, sorted; never nil.
+func treeChanges(stored, cur map[string][]byte) []string {
+	changed := []string{}
+	for path, content := range cur {
+		if old, ok := stored[path]; !ok || !bytes.Equal(old, content) {
+			changed = append(changed, path)
+		}
+	}
+	for path := range stored {
+		if _, ok := cur[path]; !ok {
+			changed = append(changed, path)
+		}
+	}
+	slices.Sort(changed)
+	return changed
 }

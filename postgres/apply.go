@@ -79,8 +79,16 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, step registry.SyncStep) (m
 	b.queue("", `UPDATE sync_state
 		SET source = $1, branch = $2, commit_sha = $3, synced_at = $4, has_tree = has_tree OR $5
 		WHERE id = 1`, st.Source, st.Branch, st.Commit, st.SyncedAt, step.Tree != nil)
-	if step.Tree != nil {
-		b.queue("", `DELETE FROM tree`)
+	if step.Tree != nil && step.TreeChanged == nil {
+		b.queue("", `DELETE FROM tree`) // and copied whole below
+	}
+	for _, path := range step.TreeChanged {
+		if content, ok := step.Tree[path]; ok {
+			b.queue("", `INSERT INTO tree (path, content) VALUES ($1, $2)
+				ON CONFLICT (path) DO UPDATE SET content = excluded.content`, path, blob(content))
+		} else {
+			b.queue("", `DELETE FROM tree WHERE path = $1`, path)
+		}
 	}
 	// Delivered when the transaction commits, and only then.
 	b.queue("", `SELECT pg_notify($1, $2)`, channel, s.schema)
@@ -88,7 +96,7 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, step registry.SyncStep) (m
 		return nil, err
 	}
 
-	if len(step.Tree) > 0 {
+	if len(step.Tree) > 0 && step.TreeChanged == nil {
 		rows := make([][]any, 0, len(step.Tree))
 		for path, content := range step.Tree {
 			rows = append(rows, []any{path, blob(content)})

@@ -80,13 +80,8 @@ func (s *Store) apply(ctx context.Context, step registry.SyncStep) (map[string]i
 		return nil, interpretError(err)
 	}
 	if step.Tree != nil {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tree`); err != nil {
-			return nil, interpretError(err)
-		}
-		for path, content := range step.Tree {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tree (path, content) VALUES (?, ?)`, path, blob(content)); err != nil {
-				return nil, interpretError(err)
-			}
+		if err := writeTree(ctx, tx, step); err != nil {
+			return nil, err
 		}
 		for path, f := range step.Compiled {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO compiled (path, file_key, descriptor) VALUES (?, ?, ?)
@@ -196,4 +191,32 @@ func blob(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// writeTree replaces the stored tree with step.Tree: only the paths
+// step.TreeChanged names when it says, every row otherwise.
+func writeTree(ctx context.Context, tx *sql.Tx, step registry.SyncStep) error {
+	paths := step.TreeChanged
+	if paths == nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tree`); err != nil {
+			return interpretError(err)
+		}
+		for path := range step.Tree {
+			paths = append(paths, path)
+		}
+	}
+	for _, path := range paths {
+		content, ok := step.Tree[path]
+		var err error
+		if ok {
+			_, err = tx.ExecContext(ctx, `INSERT INTO tree (path, content) VALUES (?, ?)
+				ON CONFLICT (path) DO UPDATE SET content = excluded.content`, path, blob(content))
+		} else {
+			_, err = tx.ExecContext(ctx, `DELETE FROM tree WHERE path = ?`, path)
+		}
+		if err != nil {
+			return interpretError(err)
+		}
+	}
+	return nil
 }

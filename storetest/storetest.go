@@ -551,6 +551,23 @@ func testTree(t *testing.T, open Opener) {
 	if got := tree(); got == nil || len(got) != 0 {
 		t.Errorf("Tree() after an empty tree = %v, want an empty, non-nil map", got)
 	}
+
+	// With TreeChanged, only the named paths are written: changed,
+	// added and removed ones. A path it does not name keeps what the
+	// store holds, even if Tree says otherwise (the caller vouches).
+	apply(t, s, registry.SyncStep{After: "c5", State: state("c6"), Tree: first})
+	third := map[string][]byte{
+		"registry.yaml":    []byte("company: acme\n"),
+		"retail/bin.proto": {9},
+		"retail/new.proto": []byte("syntax = \"proto3\";\n"),
+	}
+	apply(t, s, registry.SyncStep{After: "c6", State: state("c7"), Tree: third,
+		TreeChanged: []string{"retail/bin.proto", "retail/empty.proto", "retail/new.proto"}})
+	diff(t, "Tree() after a step naming its changes", tree(), third)
+	fourth := map[string][]byte{"registry.yaml": []byte("company: not written\n"), "retail/bin.proto": {9}, "retail/new.proto": {}}
+	apply(t, s, registry.SyncStep{After: "c7", State: state("c8"), Tree: fourth, TreeChanged: []string{"retail/new.proto"}})
+	want := map[string][]byte{"registry.yaml": []byte("company: acme\n"), "retail/bin.proto": {9}, "retail/new.proto": {}}
+	diff(t, "Tree() after a step naming one change", tree(), want)
 }
 
 func testCompiled(t *testing.T, open Opener) {
