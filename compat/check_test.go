@@ -81,6 +81,12 @@ func TestDirectional(t *testing.T) {
 			[]string{"FIELD_SAME_ONEOF/BACKWARD", "FIELD_SAME_ONEOF/BACKWARD"}, nil},
 		{"move out of oneof", p3 + "message M { oneof o { string a = 1; string b = 2; } }", p3 + "message M { string a = 1; string b = 2; }", registry.LevelWire,
 			nil, []string{"FIELD_SAME_ONEOF/FORWARD", "FIELD_SAME_ONEOF/FORWARD"}},
+		// b joins the oneof a was already in: b is what moved; a is not
+		// reported again.
+		{"move into an existing oneof", p3 + "message M { oneof o { string a = 1; } string b = 2; }", p3 + "message M { oneof o { string a = 1; string b = 2; } }", registry.LevelWire,
+			[]string{"FIELD_SAME_ONEOF/BACKWARD"}, nil},
+		{"move out of a oneof that stays", p3 + "message M { oneof o { string a = 1; string b = 2; } }", p3 + "message M { oneof o { string a = 1; } string b = 2; }", registry.LevelWire,
+			nil, []string{"FIELD_SAME_ONEOF/FORWARD"}},
 		{"single field into new oneof", p3 + "message M { string a = 1; }", p3 + "message M { oneof o { string a = 1; } }", registry.LevelWire, nil, nil},
 		{"delete unreserved field", p3 + "message M { string a = 1; string b = 2; }", p3 + "message M { string a = 1; }", registry.LevelWireJSON,
 			[]string{"FIELD_NO_DELETE_UNLESS_NAME_RESERVED/BACKWARD", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED/BACKWARD"},

@@ -565,6 +565,11 @@ func realOneof(f protoreflect.FieldDescriptor) protoreflect.OneofDescriptor {
 func checkFieldSameOneof(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		po, co := realOneof(fp.prev), realOneof(fp.cur)
+		if po != nil && co != nil && po.Name() == co.Name() {
+			// Still in its oneof: the members that moved in or out are
+			// reported, not every member that stayed.
+			continue
+		}
 		var dirs []registry.Direction
 		// Backward: old data may set fields that the new oneof keeps only one of.
 		if co != nil && (po == nil || !sameMembers(po, co)) && joinsExisting(co, fp.cur, fp.msg.prev, po) {
