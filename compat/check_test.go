@@ -77,6 +77,10 @@ func TestDirectional(t *testing.T) {
 		{"rename message at WIRE", p3 + "message M { N n = 1; }\nmessage N { string a = 1; }", p3 + "message M { O n = 1; }\nmessage O { string a = 1; }", registry.LevelWireJSON, nil, nil},
 		{"rename message at FILE", p3 + "message M { N n = 1; }\nmessage N { string a = 1; }", p3 + "message M { O n = 1; }\nmessage O { string a = 1; }", registry.LevelFile,
 			[]string{"FIELD_SAME_TYPE/BACKWARD", "MESSAGE_NO_DELETE/BACKWARD"}, []string{"FIELD_SAME_TYPE/FORWARD", "MESSAGE_NO_DELETE/FORWARD"}},
+		// N leaves the contract but stays in the file: its generated code
+		// stays too, so only the field's deletion is reported.
+		{"stop referencing a message that stays", p3 + "message M { N n = 1; }\nmessage N { string a = 1; }", p3 + "message M { reserved 1; reserved \"n\"; }\nmessage N { string a = 1; }", registry.LevelFile,
+			[]string{"FIELD_NO_DELETE/BACKWARD"}, []string{"FIELD_NO_DELETE/FORWARD"}},
 		{"move into oneof with existing", p3 + "message M { string a = 1; string b = 2; }", p3 + "message M { oneof o { string a = 1; string b = 2; } }", registry.LevelWire,
 			[]string{"FIELD_SAME_ONEOF/BACKWARD", "FIELD_SAME_ONEOF/BACKWARD"}, nil},
 		{"move out of oneof", p3 + "message M { oneof o { string a = 1; string b = 2; } }", p3 + "message M { string a = 1; string b = 2; }", registry.LevelWire,

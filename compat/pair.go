@@ -2,6 +2,7 @@ package compat
 
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"strings"
 )
 
 // Contract is one version of a topic's schema: the messages it carries.
@@ -153,4 +154,57 @@ func closureByName(c Contract) (map[protoreflect.FullName]protoreflect.MessageDe
 		e[ed.FullName()] = ed
 	}
 	return m, e
+}
+
+// defines reports whether the current version's files (those of its root
+// messages and everything they import) still declare a message or enum of
+// that name: a type the contract no longer references, but which still
+// exists, keeps its generated code, so it is not deleted.
+func (d *diff) defines(name protoreflect.FullName) bool {
+	seen := map[string]bool{}
+	var visit func(fd protoreflect.FileDescriptor) bool
+	visit = func(fd protoreflect.FileDescriptor) bool {
+		if fd == nil || seen[fd.Path()] {
+			return false
+		}
+		seen[fd.Path()] = true
+		if declares(fd.Messages(), fd.Enums(), name) {
+			return true
+		}
+		imports := fd.Imports()
+		for i := range imports.Len() {
+			if visit(imports.Get(i).FileDescriptor) {
+				return true
+			}
+		}
+		return false
+	}
+	roots := d.curContract.Values
+	if d.curContract.Key != nil {
+		roots = append([]protoreflect.MessageDescriptor{d.curContract.Key}, roots...)
+	}
+	for _, md := range roots {
+		if md != nil && visit(md.ParentFile()) {
+			return true
+		}
+	}
+	return false
+}
+
+// declares reports whether msgs, enums or the messages and enums nested in
+// msgs include one named name.
+func declares(msgs protoreflect.MessageDescriptors, enums protoreflect.EnumDescriptors, name protoreflect.FullName) bool {
+	if enums.Len() > 0 && enums.Get(0).FullName().Parent() == name.Parent() && enums.ByName(name.Name()) != nil {
+		return true
+	}
+	for i := range msgs.Len() {
+		md := msgs.Get(i)
+		if md.FullName() == name {
+			return true
+		}
+		if strings.HasPrefix(string(name), string(md.FullName())+".") && declares(md.Messages(), md.Enums(), name) {
+			return true
+		}
+	}
+	return false
 }

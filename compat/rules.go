@@ -290,7 +290,7 @@ func checkTopicValueNoDelete(d *diff, r *sink) {
 
 func checkMessageNoDelete(d *diff, r *sink) {
 	for _, name := range sortedKeys(d.prevMsgs) {
-		if _, ok := d.curMsgs[name]; !ok {
+		if _, ok := d.curMsgs[name]; !ok && !d.defines(name) {
 			r.report(both, at(d.prevMsgs[name]), nil, "message %s was deleted or renamed: generated code refers to it by name; keep it", name)
 		}
 	}
@@ -298,7 +298,7 @@ func checkMessageNoDelete(d *diff, r *sink) {
 
 func checkEnumNoDelete(d *diff, r *sink) {
 	for _, name := range sortedKeys(d.prevEnums) {
-		if _, ok := d.curEnums[name]; !ok {
+		if _, ok := d.curEnums[name]; !ok && !d.defines(name) {
 			r.report(both, at(d.prevEnums[name]), nil, "enum %s was deleted or renamed: generated code refers to it by name; keep it", name)
 		}
 	}
