@@ -65,10 +65,13 @@ func (r *Repo) Tag(name string) {
 // as CI checks a repository out: origin/main and the other branches become
 // remote branches. depth > 0 makes a shallow clone of that many commits
 // (actions/checkout's default is 1). It needs the git binary, which the
-// file transport runs; the test is skipped without it.
+// file transport runs; without it the test skips, or fails when CI is set.
 func (r *Repo) Clone(depth int) *Repo {
 	r.t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") != "" {
+			r.t.Fatal("git is not installed: CI must run this test (the file:// transport needs git-upload-pack)")
+		}
 		r.t.Skip("git is not installed: the file:// transport needs git-upload-pack")
 	}
 	dir := r.t.TempDir()
