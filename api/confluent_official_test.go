@@ -4,11 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/rest"
@@ -16,9 +14,8 @@ import (
 
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
-	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/internal/estate"
 	"github.com/backbone-registry/backbone/internal/gitfixture"
-	"github.com/backbone-registry/backbone/sqlite"
 )
 
 // The Confluent API is exercised a second time with Confluent's own Go
@@ -38,7 +35,7 @@ const (
 // confluent_test.go to a Git repository and syncs them into a sqlite store.
 // The snapshot it returns is in memory: it outlives tb's cleanups (the
 // store and the repository), so a fuzz target may build it once per process.
-func confluentSnapshot(tb testing.TB, logger *slog.Logger) (snap *catalog.Snapshot, repoDir string) {
+func confluentSnapshot(tb testing.TB) (snap *catalog.Snapshot, repoDir string) {
 	tb.Helper()
 	repo := gitfixture.New(tb)
 	files := map[string]string{
@@ -82,28 +79,7 @@ message PaymentFailed {
 	files["retail/orders/v1/orders.proto"] = confluentOrders(confluentChannel)
 	repo.Commit("orders: add the sales channel", files)
 
-	store, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "registry.db"), logger)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	git, err := gitsync.Open(tb.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	snap = &catalog.Snapshot{}
-	in := &catalog.Ingester{
-		Store: store, Snapshot: snap, Log: logger, Origin: repo.Dir, Branch: "main",
-		Source:  gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Want: catalog.IsRepositoryFile}},
-		Options: catalog.Options{Now: func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) }},
-	}
-	if _, err := in.Sync(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	if rej := snap.Catalog().History().Rejections(); len(rej) > 0 {
-		tb.Fatalf("the fixture was rejected: %+v", rej)
-	}
-	return snap, repo.Dir
+	return estate.Synced(tb, repo.Dir, ""), repo.Dir
 }
 
 // authEstate serves the estate to a basic-auth user and a bearer token, both
@@ -111,7 +87,7 @@ message PaymentFailed {
 func authEstate(t *testing.T) (srv *httptest.Server, repoDir string) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	snap, repoDir := confluentSnapshot(t, logger)
+	snap, repoDir := confluentSnapshot(t)
 	auth, err := api.NewAuth([]api.Credential{
 		{Name: "kafka", Role: api.RoleRead, Username: officialUser, Password: officialPassword},
 		{Name: "ci", Role: api.RoleRead, Token: officialToken},

@@ -84,7 +84,7 @@ type confluentEstate struct {
 func newConfluentEstate(t *testing.T) *confluentEstate {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	snap, repoDir := confluentSnapshot(t, logger)
+	snap, repoDir := confluentSnapshot(t)
 	srv := httptest.NewServer(api.New(snap, api.Config{Logger: logger}))
 	t.Cleanup(srv.Close)
 	cl, err := sr.NewClient(sr.URLs(srv.URL))

@@ -32,7 +32,7 @@ var fuzzHandler struct {
 
 func fuzzServer(tb testing.TB) http.Handler {
 	fuzzHandler.once.Do(func() {
-		snap, _ := confluentSnapshot(tb, slog.New(slog.DiscardHandler))
+		snap, _ := confluentSnapshot(tb)
 		fuzzHandler.h = api.New(snap, api.Config{Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10,
 			Web: web.New(snap, web.Config{})})
 	})
@@ -149,7 +149,6 @@ func FuzzHTTP(f *testing.F) {
 		{"GET", "/subjects/acme%2Eretail.orders.events-value/versions/latest", "", ""},
 		{"GET", "/subjects/%2e%2e/versions/latest", "", ""},
 		{"GET", "/subjects/a%2F..%2Fb/versions/latest", "", ""},
-		{"GET", "/subjects/%zz/versions/latest", "", ""},
 		{"GET", "/subjects//versions/latest", "", ""},
 		{"GET", "/subjects/" + value + "/versions/latest?", "", ""},
 		{"GET", "/schemas/ids/00001", "", ""},

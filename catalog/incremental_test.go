@@ -59,16 +59,16 @@ func fieldLines(fields []string) string {
 }
 
 func (r *randomHistory) files() map[string]string {
-	stock := strings.Replace(stockProto, "// A stock fact.", fmt.Sprintf("// A stock fact, revision %d.", r.stockRev), 1)
+	stock := strings.Replace(gitfixture.StockProto, "// A stock fact.", fmt.Sprintf("// A stock fact, revision %d.", r.stockRev), 1)
 	if r.brokenStock {
 		stock = strings.Replace(stock, "message", "mesage", 1)
 	}
 	files := map[string]string{
 		"schemas/registry.yaml":                 "company: acme\ndefaults:\n  compatibility: BACKWARD_TRANSITIVE\n",
 		"schemas/common/v1/money.proto":         fmt.Sprintf("syntax = \"proto3\";\npackage acme.common.v1;\n// Money, revision %d.\nmessage Money {\n%s}\n", r.moneyRev, fieldLines(r.money)),
-		"schemas/retail/orders/service.yaml":    ordersYAML,
-		"schemas/retail/orders/v1/orders.proto": ordersProto(fieldLines(r.orders)),
-		"schemas/retail/stock/service.yaml":     strings.Replace(stockYAML, "Stock facts.", fmt.Sprintf("Stock facts (%d).", r.stockDesc), 1),
+		"schemas/retail/orders/service.yaml":    gitfixture.OrdersYAML,
+		"schemas/retail/orders/v1/orders.proto": gitfixture.OrdersProto(fieldLines(r.orders)),
+		"schemas/retail/stock/service.yaml":     strings.Replace(gitfixture.StockYAML, "Stock facts.", fmt.Sprintf("Stock facts (%d).", r.stockDesc), 1),
 		"schemas/retail/stock/v1/stock.proto":   stock,
 	}
 	if r.hasBilling {

@@ -16,46 +16,6 @@ import (
 	"github.com/backbone-registry/backbone/sqlite"
 )
 
-const ordersYAML = `description: Orders.
-owner: orders-team
-topics:
-  - name: events
-    description: Order facts.
-    value: acme.retail.orders.v1.OrderEvent
-    key: string
-    compatibility: BACKWARD_TRANSITIVE
-`
-
-const stockYAML = `description: Stock.
-owner: stock-team
-consumes: [acme.retail.orders.events]
-topics:
-  - name: events
-    description: Stock facts.
-    value: acme.retail.stock.v1.StockEvent
-`
-
-func ordersProto(body string) string {
-	return "syntax = \"proto3\";\npackage acme.retail.orders.v1;\nimport \"common/v1/money.proto\";\n// An order fact.\nmessage OrderEvent {\n" + body + "}\n"
-}
-
-const moneyProto = "syntax = \"proto3\";\npackage acme.common.v1;\n// Money.\nmessage Money {\n  // ISO 4217.\n  string currency = 1;\n  // Minor units.\n  int64 minor = 2;\n}\n"
-
-const stockProto = "syntax = \"proto3\";\npackage acme.retail.stock.v1;\nimport \"common/v1/money.proto\";\n// A stock fact.\nmessage StockEvent {\n  // SKU.\n  string sku = 1;\n  // Value.\n  acme.common.v1.Money value = 2;\n}\n"
-
-// baseFiles is a valid two-service repository under schemas/.
-func baseFiles() map[string]string {
-	return map[string]string{
-		"schemas/registry.yaml":                 "company: acme\n",
-		"schemas/common/v1/money.proto":         moneyProto,
-		"schemas/retail/orders/service.yaml":    ordersYAML,
-		"schemas/retail/orders/v1/orders.proto": ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n"),
-		"schemas/retail/stock/service.yaml":     stockYAML,
-		"schemas/retail/stock/v1/stock.proto":   stockProto,
-		"README.md":                             "not part of the schemas",
-	}
-}
-
 type harness struct {
 	t     *testing.T
 	repo  *gitfixture.Repo
@@ -111,7 +71,7 @@ func (h *harness) versions(topic string) []registry.TopicVersion {
 func TestIngestHistory(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	c1 := h.repo.Commit("initial contracts", files)
 	if n := h.sync(); n != 1 {
 		t.Fatalf("first sync: %d commits, want 1", n)
@@ -140,7 +100,7 @@ func TestIngestHistory(t *testing.T) {
 	}
 
 	// A compatible change: a new version with a new ID.
-	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
 	c2 := h.repo.Commit("add channel", files)
 	// A comment-only change: no version, but the docs refresh.
 	files["schemas/retail/orders/v1/orders.proto"] = strings.Replace(files["schemas/retail/orders/v1/orders.proto"], "// Channel.", "// Sales channel: web, app or store.", 1)
@@ -161,7 +121,7 @@ func TestIngestHistory(t *testing.T) {
 
 	// A breaking change: rejected, the topic keeps version 2.
 	broken := copyFiles(files)
-	broken["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n")
+	broken["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n")
 	c4 := h.repo.Commit("drop note", broken)
 	h.sync()
 	if got := len(h.versions("acme.retail.orders.events")); got != 2 {
@@ -179,7 +139,7 @@ func TestIngestHistory(t *testing.T) {
 
 	// Fixed forward: reserved.
 	fixed := copyFiles(broken)
-	fixed["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  reserved 3;\n  reserved \"note\";\n")
+	fixed["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  reserved 3;\n  reserved \"note\";\n")
 	c5 := h.repo.Commit("drop note properly", fixed)
 	h.sync()
 	orders = h.versions("acme.retail.orders.events")
@@ -229,7 +189,7 @@ func TestIngestHistory(t *testing.T) {
 	// Records written with version 3 exist even though its commit vanished,
 	// so the new history must stay compatible with it too.
 	rewritten := copyFiles(fixed)
-	rewritten["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n  reserved 3;\n  reserved \"note\";\n")
+	rewritten["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n  reserved 3;\n  reserved \"note\";\n")
 	c6 := h.repo.Commit("gift flag", rewritten)
 	h.sync()
 	orders = h.versions("acme.retail.orders.events")
@@ -247,7 +207,7 @@ func TestIngestHistory(t *testing.T) {
 	// The orphaned version still guards compatibility: bringing "note" back
 	// as field 3 would misread records written with version 3.
 	reused := copyFiles(rewritten)
-	reused["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
+	reused["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Sales channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
 	h.repo.Commit("bring note back", reused)
 	h.sync()
 	if got := len(h.versions("acme.retail.orders.events")); got != 4 {
@@ -258,16 +218,16 @@ func TestIngestHistory(t *testing.T) {
 func TestIngestRejectsBrokenRepository(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	h.repo.Commit("initial", files)
 	h.sync()
 	served := h.snap.Catalog()
 
 	broken := copyFiles(files)
-	broken["schemas/retail/stock/service.yaml"] = stockYAML + "consumez: []\n"
+	broken["schemas/retail/stock/service.yaml"] = gitfixture.StockYAML + "consumez: []\n"
 	c2 := h.repo.Commit("typo", broken)
 	governance := copyFiles(files)
-	governance["schemas/retail/stock/service.yaml"] = strings.Replace(stockYAML, "consumes: [acme.retail.orders.events]", "consumes: [acme.retail.orders.eventz]", 1)
+	governance["schemas/retail/stock/service.yaml"] = strings.Replace(gitfixture.StockYAML, "consumes: [acme.retail.orders.events]", "consumes: [acme.retail.orders.eventz]", 1)
 	c3 := h.repo.Commit("unknown topic", governance)
 	h.sync()
 	rej := h.snap.Catalog().History().Rejections()
@@ -291,9 +251,9 @@ func TestIngestRejectsBrokenRepository(t *testing.T) {
 func TestIngestSince(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	h.repo.Commit("one", files)
-	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(stockProto, "int64 minor", "int64 minor", 1) + "// Unrelated.\nmessage Other {\n  // x\n  int32 x = 1;\n}\n"
+	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(gitfixture.StockProto, "int64 minor", "int64 minor", 1) + "// Unrelated.\nmessage Other {\n  // x\n  int32 x = 1;\n}\n"
 	c2 := h.repo.Commit("two", files)
 	h.in.Since = c2[:10]
 	if n := h.sync(); n != 1 {

@@ -375,7 +375,7 @@ func TestSyncDatabaseOutage(t *testing.T) {
 	t.Cleanup(func() { check.Close() })
 
 	repo := gitfixture.New(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	c1 := repo.Commit("initial", files)
 	r := startReplica(t, "replica", store, repo)
 	r.serves("acme.retail.orders.events", 1, c1)
@@ -386,11 +386,11 @@ func TestSyncDatabaseOutage(t *testing.T) {
 	// after its new schemas got IDs; then the database goes away. (The lock
 	// comes first: the replica polls.)
 	release := lockTree(t, direct, schema)
-	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
 	c2 := repo.Commit("add channel", files)
-	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(stockProto, "  acme.common.v1.Money value = 2;\n", "  acme.common.v1.Money value = 2;\n  // Where.\n  string warehouse = 3;\n", 1)
+	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(gitfixture.StockProto, "  acme.common.v1.Money value = 2;\n", "  acme.common.v1.Money value = 2;\n  // Where.\n  string warehouse = 3;\n", 1)
 	c3 := repo.Commit("add warehouse", files)
-	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
 	c4 := repo.Commit("add gift", files)
 
 	r.syncer.Trigger()
@@ -462,7 +462,7 @@ func TestSyncReplicasStartTogether(t *testing.T) {
 	t.Parallel()
 	u, schema := newSchema(t)
 	repo := gitfixture.New(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	c1 := repo.Commit("initial", files)
 
 	// Opening migrates the empty schema: both at once.
@@ -528,7 +528,7 @@ func TestSyncReplicasStartTogether(t *testing.T) {
 		t.Errorf("rejections: %+v", rej)
 	}
 
-	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
 	c2 := repo.Commit("add channel", files)
 	a.syncer.Trigger()
 	b.syncer.Trigger()
@@ -551,6 +551,26 @@ func (s *treeHook) Tree(ctx context.Context) (map[string][]byte, error) {
 	return s.Store.Tree(ctx)
 }
 
+// leaderOn is an Ingester, run by hand, whose store holds the sync lease
+// on the database at u: the leader a follower under test follows.
+func leaderOn(t *testing.T, u string, repo *gitfixture.Repo) *catalog.Ingester {
+	t.Helper()
+	store := openPostgres(t, "leader", u)
+	t.Cleanup(func() { store.Close() })
+	if ok, err := store.TryLead(t.Context()); err != nil || !ok {
+		t.Fatalf("the leader's TryLead: %v %v", ok, err)
+	}
+	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &catalog.Ingester{
+		Store: store, Snapshot: &catalog.Snapshot{}, Log: slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", "leader"),
+		Origin: repo.Dir, Branch: "main",
+		Source: gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Root: "schemas", Want: catalog.IsRepositoryFile}},
+	}
+}
+
 // TestSyncFollowerStartsDuringWrite starts a follower while the leader
 // writes its first sync, right after the follower read the empty store: the
 // follower must still hear of the write and serve it, not wait for the next
@@ -559,22 +579,9 @@ func TestSyncFollowerStartsDuringWrite(t *testing.T) {
 	t.Parallel()
 	u, _ := newSchema(t)
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 
-	leaderStore := openPostgres(t, "leader", u.String())
-	t.Cleanup(func() { leaderStore.Close() })
-	if ok, err := leaderStore.TryLead(t.Context()); err != nil || !ok {
-		t.Fatalf("the leader's TryLead: %v %v", ok, err)
-	}
-	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leader := &catalog.Ingester{
-		Store: leaderStore, Snapshot: &catalog.Snapshot{}, Log: slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", "leader"),
-		Origin: repo.Dir, Branch: "main",
-		Source: gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Root: "schemas", Want: catalog.IsRepositoryFile}},
-	}
+	leader := leaderOn(t, u.String(), repo)
 
 	followerStore := openPostgres(t, "follower", u.String())
 	hooked := &treeHook{Store: followerStore, hook: func() {
@@ -610,23 +617,10 @@ func TestSyncFollowerListensAgain(t *testing.T) {
 	t.Parallel()
 	u, _ := newSchema(t)
 	repo := gitfixture.New(t)
-	files := baseFiles()
+	files := gitfixture.BaseFiles()
 	c1 := repo.Commit("initial", files)
 
-	leaderStore := openPostgres(t, "leader", u.String())
-	t.Cleanup(func() { leaderStore.Close() })
-	if ok, err := leaderStore.TryLead(t.Context()); err != nil || !ok {
-		t.Fatalf("the leader's TryLead: %v %v", ok, err)
-	}
-	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leader := &catalog.Ingester{
-		Store: leaderStore, Snapshot: &catalog.Snapshot{}, Log: slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", "leader"),
-		Origin: repo.Dir, Branch: "main",
-		Source: gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Root: "schemas", Want: catalog.IsRepositoryFile}},
-	}
+	leader := leaderOn(t, u.String(), repo)
 	if _, err := leader.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -636,7 +630,7 @@ func TestSyncFollowerListensAgain(t *testing.T) {
 	r := startReplicaOn(t, "follower", followerStore, deaf, repo)
 	r.serves("acme.retail.orders.events", 1, c1)
 
-	files["schemas/retail/orders/v1/orders.proto"] = ordersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
 	c2 := repo.Commit("add channel", files)
 	if _, err := leader.Sync(t.Context()); err != nil {
 		t.Fatal(err)

@@ -26,11 +26,9 @@ import (
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/api"
-	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/client"
-	"github.com/backbone-registry/backbone/gitsync"
+	fixture "github.com/backbone-registry/backbone/internal/estate"
 	"github.com/backbone-registry/backbone/internal/gitfixture"
-	"github.com/backbone-registry/backbone/sqlite"
 )
 
 // The client is exercised against the real server: a Git history ingested
@@ -128,28 +126,8 @@ func newEstate(t *testing.T, cfg api.Config) *estate {
 	files["retail/orders/v1/orders.proto"] = ordersProto(channel)
 	repo.Commit("orders: add the sales channel", files)
 
+	snap := fixture.Synced(t, repo.Dir, "")
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "registry.db"), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := &catalog.Snapshot{}
-	in := &catalog.Ingester{
-		Store: store, Snapshot: snap, Log: logger, Origin: repo.Dir, Branch: "main",
-		Source:  gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Want: catalog.IsRepositoryFile}},
-		Options: catalog.Options{Now: func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) }},
-	}
-	if _, err := in.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if rej := snap.Catalog().History().Rejections(); len(rej) > 0 {
-		t.Fatalf("the fixture was rejected: %+v", rej)
-	}
 	cfg.Logger = logger
 	h := api.New(snap, cfg)
 	e := &estate{}

@@ -58,7 +58,7 @@ func TestReplicaFailover(t *testing.T) {
 	t.Parallel()
 	db := testDatabase(t)
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 
 	start := func(name string, dataDir string) *registryProc {
 		return startRegistry(t, name, nil, "--source", repo.Dir, "--path", "schemas", "--poll", "200ms", "--db", db, "--data-dir", dataDir)
@@ -88,10 +88,10 @@ func TestReplicaFailover(t *testing.T) {
 	// The leader is told to sync a new commit and killed at once: whether
 	// it stored that commit or not, the other replica must end up serving
 	// it, and the commit after it, with the same IDs.
-	c2 := repo.Commit("add channel", map[string]string{ordersPath: ordersProto(fieldsChannel)})
+	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	leader.sync()
 	leader.kill()
-	c3 := repo.Commit("add gift", map[string]string{ordersPath: ordersProto(fieldsGift)})
+	c3 := repo.Commit("add gift", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsGift)})
 	vs := servesVersion(follower, 3, c3)
 	if vs[1].Commit.SHA != c2 {
 		t.Errorf("version 2 from %s, want %s", vs[1].Commit.SHA, c2)

@@ -43,59 +43,6 @@ import (
 // assertions; syncs are triggered with POST /v1/sync instead of waiting for
 // a poll.
 
-const ordersTopic = "acme.retail.orders.events"
-
-const ordersYAML = `description: Orders.
-owner: orders-team
-topics:
-  - name: events
-    description: Order facts.
-    value: acme.retail.orders.v1.OrderEvent
-    key: string
-    compatibility: BACKWARD_TRANSITIVE
-`
-
-const stockYAML = `description: Stock.
-owner: stock-team
-consumes: [acme.retail.orders.events]
-topics:
-  - name: events
-    description: Stock facts.
-    value: acme.retail.stock.v1.StockEvent
-`
-
-const moneyProto = "syntax = \"proto3\";\npackage acme.common.v1;\n// Money.\nmessage Money {\n  // ISO 4217.\n  string currency = 1;\n  // Minor units.\n  int64 minor = 2;\n}\n"
-
-const stockProto = "syntax = \"proto3\";\npackage acme.retail.stock.v1;\nimport \"common/v1/money.proto\";\n// A stock fact.\nmessage StockEvent {\n  // SKU.\n  string sku = 1;\n  // Value.\n  acme.common.v1.Money value = 2;\n}\n"
-
-const ordersPath = "schemas/retail/orders/v1/orders.proto"
-
-// Fields of the orders event through the tests' histories.
-const (
-	fieldsV1       = "  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n"
-	fieldsChannel  = fieldsV1 + "  // Sales channel.\n  string channel = 4;\n"
-	fieldsGift     = fieldsChannel + "  // Gift?\n  bool gift = 5;\n"
-	fieldsNoNote   = "  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n" // breaking: note deleted, number not reserved
-	fieldsReserved = fieldsNoNote + "  reserved 3;\n  reserved \"note\";\n"
-)
-
-func ordersProto(fields string) string {
-	return "syntax = \"proto3\";\npackage acme.retail.orders.v1;\nimport \"common/v1/money.proto\";\n// An order fact.\nmessage OrderEvent {\n" + fields + "}\n"
-}
-
-// baseFiles is a valid two-service repository under schemas/.
-func baseFiles() map[string]string {
-	return map[string]string{
-		"schemas/registry.yaml":               "company: acme\n",
-		"schemas/common/v1/money.proto":       moneyProto,
-		"schemas/retail/orders/service.yaml":  ordersYAML,
-		ordersPath:                            ordersProto(fieldsV1),
-		"schemas/retail/stock/service.yaml":   stockYAML,
-		"schemas/retail/stock/v1/stock.proto": stockProto,
-		"README.md":                           "not part of the schemas",
-	}
-}
-
 // built is the registry binary, compiled once for every test of the package.
 var built struct {
 	once sync.Once
@@ -489,11 +436,11 @@ func stillServes(t *testing.T, p *registryProc, want []version) {
 	if !p.ready() {
 		t.Errorf("not ready: the last good snapshot must keep serving")
 	}
-	got := p.versions(ordersTopic)
+	got := p.versions(gitfixture.OrdersTopic)
 	if !slices.Equal(commits(got), commits(want)) {
-		t.Errorf("versions of %s: got commits %v, want %v", ordersTopic, commits(got), commits(want))
+		t.Errorf("versions of %s: got commits %v, want %v", gitfixture.OrdersTopic, commits(got), commits(want))
 	}
-	if code, body := p.get("/v1/topics/"+ordersTopic, nil); code != http.StatusOK {
+	if code, body := p.get("/v1/topics/"+gitfixture.OrdersTopic, nil); code != http.StatusOK {
 		t.Errorf("GET the topic: %d %s", code, body)
 	}
 }
@@ -504,7 +451,7 @@ func servesVersion(p *registryProc, n int, sha string) []version {
 	p.t.Helper()
 	var vs []version
 	p.eventually(fmt.Sprintf("serving version %d from %s", n, sha[:8]), func() bool {
-		vs = p.versions(ordersTopic)
+		vs = p.versions(gitfixture.OrdersTopic)
 		return len(vs) == n && vs[n-1].Commit.SHA == sha
 	})
 	return vs
@@ -517,7 +464,7 @@ func servesVersion(p *registryProc, n int, sha string) []version {
 func TestSyncUnreachableRemote(t *testing.T) {
 	t.Parallel()
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 	remote := filepath.Join(t.TempDir(), "schemas.git")
 	dataDir := t.TempDir()
 	p := startRegistry(t, "registry", nil, "--source", "file://"+remote, "--path", "schemas", "--poll", "200ms", "--data-dir", dataDir)
@@ -552,7 +499,7 @@ func TestSyncUnreachableRemote(t *testing.T) {
 	stillServes(t, p, v1)
 
 	// Meanwhile the branch moved on; then the remote comes back.
-	c2 := repo.Commit("add channel", map[string]string{ordersPath: ordersProto(fieldsChannel)})
+	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	moved, err := git.PlainOpen(away)
 	if err != nil {
 		t.Fatal(err)
@@ -635,7 +582,7 @@ func newGitServer(t *testing.T, root, token string) *gitServer {
 func TestSyncWrongCredentials(t *testing.T) {
 	t.Parallel()
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 	const good, wrong = "ghp_GOODtoken0123456789", "ghp_WRONGtoken987654321"
 	srv := newGitServer(t, filepath.Dir(repo.Dir), good)
 	source := srv.URL + "/" + filepath.Base(repo.Dir) + "/.git"
@@ -670,7 +617,7 @@ func TestSyncWrongCredentials(t *testing.T) {
 	ledger.record(v1)
 
 	srv.refuse.Store(true)
-	c2 := repo.Commit("add channel", map[string]string{ordersPath: ordersProto(fieldsChannel)})
+	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	var st status
 	p.eventually("reporting the refused fetch", func() bool {
 		st = p.status()
@@ -705,7 +652,7 @@ func TestSyncWrongCredentials(t *testing.T) {
 func TestSyncMissingBranch(t *testing.T) {
 	t.Parallel()
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 
 	local := startRegistry(t, "registry on a local repository", nil, "--source", repo.Dir, "--branch", "nope", "--poll", "200ms", "--data-dir", t.TempDir())
 	remote := startRegistry(t, "registry on a remote", nil, "--source", "file://"+repo.Dir, "--branch", "nope", "--poll", "200ms", "--data-dir", t.TempDir())
@@ -739,7 +686,7 @@ func TestSyncMissingBranch(t *testing.T) {
 	if err := g.Storer.SetReference(plumbing.NewHashReference(main, plumbing.NewHash(c1))); err != nil {
 		t.Fatal(err)
 	}
-	c2 := repo.Commit("add channel", map[string]string{ordersPath: ordersProto(fieldsChannel)})
+	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	ledger.record(servesVersion(p, 2, c2))
 	if st := p.status(); st.Sync.LastError != "" || len(st.Rejections) != 0 {
 		t.Errorf("status after the branch came back: %+v, %d rejections", *st.Sync, len(st.Rejections))
@@ -748,19 +695,35 @@ func TestSyncMissingBranch(t *testing.T) {
 	ledger.checkEmbeddedStore(p, dataDir)
 }
 
+// servingFirstCommit serves a repository holding the estate's first commit
+// and waits for its version 1. recovers commits a fix, waits for it to be
+// served as version 2, and checks every schema ID served and stored.
+func servingFirstCommit(t *testing.T) (repo *gitfixture.Repo, p *registryProc, v1 []version, recovers func(msg string, files map[string]string)) {
+	t.Helper()
+	repo = gitfixture.New(t)
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
+	p, dataDir := serveRepo(t, repo)
+	ledger := newLedger(t)
+	v1 = servesVersion(p, 1, c1)
+	ledger.record(v1)
+	return repo, p, v1, func(msg string, files map[string]string) {
+		t.Helper()
+		c := repo.Commit(msg, files)
+		p.sync()
+		ledger.record(servesVersion(p, 2, c))
+		ledger.resolve(p)
+		ledger.checkEmbeddedStore(p, dataDir)
+	}
+}
+
 // TestSyncProtoSyntaxError: a commit that does not compile is rejected
 // with a file:line:col finding, the earlier snapshot keeps serving, and the
 // fix is accepted.
 func TestSyncProtoSyntaxError(t *testing.T) {
 	t.Parallel()
-	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
-	p, dataDir := serveRepo(t, repo)
-	ledger := newLedger(t)
-	v1 := servesVersion(p, 1, c1)
-	ledger.record(v1)
+	repo, p, v1, recovers := servingFirstCommit(t)
 
-	c2 := repo.Commit("typo", map[string]string{ordersPath: ordersProto(strings.Replace(fieldsChannel, "channel = 4", "channel = ", 1))})
+	c2 := repo.Commit("typo", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(strings.Replace(gitfixture.FieldsChannel, "channel = 4", "channel = ", 1))})
 	p.sync()
 	r := rejected(p, c2)
 	if len(r.Findings) == 0 {
@@ -772,11 +735,7 @@ func TestSyncProtoSyntaxError(t *testing.T) {
 	}
 	stillServes(t, p, v1)
 
-	c3 := repo.Commit("fix the typo", map[string]string{ordersPath: ordersProto(fieldsChannel)})
-	p.sync()
-	ledger.record(servesVersion(p, 2, c3))
-	ledger.resolve(p)
-	ledger.checkEmbeddedStore(p, dataDir)
+	recovers("fix the typo", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 }
 
 // TestSyncBreakingCommit: a commit that breaks the topic's compatibility is
@@ -784,17 +743,12 @@ func TestSyncProtoSyntaxError(t *testing.T) {
 // accepted.
 func TestSyncBreakingCommit(t *testing.T) {
 	t.Parallel()
-	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
-	p, dataDir := serveRepo(t, repo)
-	ledger := newLedger(t)
-	v1 := servesVersion(p, 1, c1)
-	ledger.record(v1)
+	repo, p, v1, recovers := servingFirstCommit(t)
 
-	c2 := repo.Commit("drop note", map[string]string{ordersPath: ordersProto(fieldsNoNote)})
+	c2 := repo.Commit("drop note", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsNoNote)})
 	p.sync()
 	r := rejected(p, c2)
-	if r.Topic != ordersTopic || len(r.Findings) == 0 {
+	if r.Topic != gitfixture.OrdersTopic || len(r.Findings) == 0 {
 		t.Fatalf("rejection: %+v", r)
 	}
 	if f := r.Findings[0]; f.Rule != "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" || f.File != "retail/orders/v1/orders.proto" || f.Line == 0 ||
@@ -803,15 +757,11 @@ func TestSyncBreakingCommit(t *testing.T) {
 	}
 	stillServes(t, p, v1)
 	var latest version
-	if code, body := p.get("/v1/topics/"+ordersTopic+"/versions/latest", &latest); code != http.StatusOK || latest.Version != 1 {
+	if code, body := p.get("/v1/topics/"+gitfixture.OrdersTopic+"/versions/latest", &latest); code != http.StatusOK || latest.Version != 1 {
 		t.Errorf("latest version after a breaking commit: %d %s", code, body)
 	}
 
-	c3 := repo.Commit("drop note properly", map[string]string{ordersPath: ordersProto(fieldsReserved)})
-	p.sync()
-	ledger.record(servesVersion(p, 2, c3))
-	ledger.resolve(p)
-	ledger.checkEmbeddedStore(p, dataDir)
+	recovers("drop note properly", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsReserved)})
 }
 
 // TestSyncForcePush: a rewritten branch keeps every version; the vanished
@@ -820,11 +770,11 @@ func TestSyncBreakingCommit(t *testing.T) {
 func TestSyncForcePush(t *testing.T) {
 	t.Parallel()
 	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
 	p, dataDir := serveRepo(t, repo)
 	ledger := newLedger(t)
 	ledger.record(servesVersion(p, 1, c1))
-	c2 := repo.Commit("add channel", map[string]string{ordersPath: ordersProto(fieldsChannel)})
+	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	p.sync()
 	ledger.record(servesVersion(p, 2, c2))
 
@@ -835,14 +785,14 @@ func TestSyncForcePush(t *testing.T) {
 	repo.Reset(c1)
 	p.sync()
 	r := rejected(p, c1)
-	if r.Topic != ordersTopic || len(r.Findings) == 0 || r.Findings[0].Rule != "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" {
+	if r.Topic != gitfixture.OrdersTopic || len(r.Findings) == 0 || r.Findings[0].Rule != "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" {
 		t.Errorf("going back to c1: rejection %+v", r)
 	}
-	if vs := p.versions(ordersTopic); len(vs) != 2 || vs[0].Orphaned || !vs[1].Orphaned {
+	if vs := p.versions(gitfixture.OrdersTopic); len(vs) != 2 || vs[0].Orphaned || !vs[1].Orphaned {
 		t.Errorf("after going back to c1: versions %+v, want 2, the second orphaned", vs)
 	}
 
-	c3 := repo.Commit("channel and gift", map[string]string{ordersPath: ordersProto(fieldsGift)})
+	c3 := repo.Commit("channel and gift", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsGift)})
 	p.sync()
 	vs := servesVersion(p, 3, c3)
 	ledger.record(vs)
@@ -889,20 +839,15 @@ func commitSymlink(t *testing.T, repo *gitfixture.Repo, name, target string) str
 // recovers.
 func TestSyncSymlink(t *testing.T) {
 	t.Parallel()
-	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
-	p, dataDir := serveRepo(t, repo)
-	ledger := newLedger(t)
-	v1 := servesVersion(p, 1, c1)
-	ledger.record(v1)
+	repo, p, v1, recovers := servingFirstCommit(t)
 
 	// The target is valid and compatible: only following the link would
 	// accept it.
 	outside := filepath.Join(t.TempDir(), "orders.proto")
-	if err := os.WriteFile(outside, []byte(ordersProto(fieldsChannel)), 0o600); err != nil {
+	if err := os.WriteFile(outside, []byte(gitfixture.OrdersProto(gitfixture.FieldsChannel)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c2 := commitSymlink(t, repo, ordersPath, outside)
+	c2 := commitSymlink(t, repo, gitfixture.OrdersPath, outside)
 	p.sync()
 	r := rejected(p, c2)
 	if len(r.Findings) != 1 || r.Findings[0].File != "retail/orders/v1/orders.proto" || !strings.Contains(r.Findings[0].Message, "symlink") {
@@ -910,26 +855,17 @@ func TestSyncSymlink(t *testing.T) {
 	}
 	stillServes(t, p, v1)
 
-	if err := os.Remove(filepath.Join(repo.Dir, filepath.FromSlash(ordersPath))); err != nil { // never write through the link
+	if err := os.Remove(filepath.Join(repo.Dir, filepath.FromSlash(gitfixture.OrdersPath))); err != nil { // never write through the link
 		t.Fatal(err)
 	}
-	c3 := repo.Commit("a file again", map[string]string{ordersPath: ordersProto(fieldsChannel)})
-	p.sync()
-	ledger.record(servesVersion(p, 2, c3))
-	ledger.resolve(p)
-	ledger.checkEmbeddedStore(p, dataDir)
+	recovers("a file again", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 }
 
 // TestSyncHugeFile: a commit adding a 100 MB .proto file is rejected for
 // the size limit, and the next good commit recovers.
 func TestSyncHugeFile(t *testing.T) {
 	t.Parallel()
-	repo := gitfixture.New(t)
-	c1 := repo.Commit("initial", baseFiles())
-	p, dataDir := serveRepo(t, repo)
-	ledger := newLedger(t)
-	v1 := servesVersion(p, 1, c1)
-	ledger.record(v1)
+	repo, p, v1, recovers := servingFirstCommit(t)
 
 	const huge = "schemas/retail/orders/v1/huge.proto"
 	c2 := repo.Commit("a huge file", map[string]string{huge: string(bytes.Repeat([]byte("// padding line\n"), 100<<20/16))})
@@ -940,9 +876,5 @@ func TestSyncHugeFile(t *testing.T) {
 	}
 	stillServes(t, p, v1)
 
-	c3 := repo.Commit("no huge file", map[string]string{huge: gitfixture.Delete, ordersPath: ordersProto(fieldsChannel)})
-	p.sync()
-	ledger.record(servesVersion(p, 2, c3))
-	ledger.resolve(p)
-	ledger.checkEmbeddedStore(p, dataDir)
+	recovers("no huge file", map[string]string{huge: gitfixture.Delete, gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 }

@@ -11,11 +11,9 @@ import (
 	"testing"
 
 	"github.com/backbone-registry/backbone/api"
-	"github.com/backbone-registry/backbone/catalog"
 	"github.com/backbone-registry/backbone/client"
-	"github.com/backbone-registry/backbone/gitsync"
+	"github.com/backbone-registry/backbone/internal/estate"
 	"github.com/backbone-registry/backbone/internal/gitfixture"
-	"github.com/backbone-registry/backbone/sqlite"
 )
 
 // demoServer serves the project's demo schemas (../../schemas), committed
@@ -43,24 +41,8 @@ func demoServer(t *testing.T) *httptest.Server {
 	repo := gitfixture.New(t)
 	repo.Commit("the demo", files)
 
+	snap := estate.Synced(t, repo.Dir, "")
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "registry.db"), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := &catalog.Snapshot{}
-	in := &catalog.Ingester{
-		Store: store, Snapshot: snap, Log: logger, Origin: repo.Dir, Branch: "main",
-		Source: gitsync.Files{Repo: git, Opts: gitsync.TreeOptions{Want: catalog.IsRepositoryFile}},
-	}
-	if _, err := in.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	srv := httptest.NewServer(api.New(snap, api.Config{Logger: logger}))
 	t.Cleanup(srv.Close)
 	return srv

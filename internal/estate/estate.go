@@ -171,29 +171,61 @@ func Build(ctx context.Context, dir string) (*Estate, error) {
 		return nil, err
 	}
 
-	log := slog.New(slog.DiscardHandler)
-	e.store, err = sqlite.Open(ctx, filepath.Join(dir, "registry.db"), log)
+	e.Snapshot, e.store, err = Ingest(ctx, e.Dir, "", filepath.Join(dir, "registry.db"), func() time.Time { return repo.when })
 	if err != nil {
-		return nil, err
-	}
-	src, err := gitsync.Open(ctx, gitsync.Config{Source: e.Dir})
-	if err != nil {
-		_ = e.store.Close()
-		return nil, err
-	}
-	e.Snapshot = &catalog.Snapshot{}
-	in := &catalog.Ingester{
-		Store: e.store, Snapshot: e.Snapshot, Log: log, Branch: "main", Origin: e.Dir,
-		Source:  gitsync.Files{Repo: src, Opts: gitsync.TreeOptions{Want: catalog.IsRepositoryFile}},
-		Options: catalog.Options{Now: func() time.Time { return repo.when }},
-	}
-	if _, err := in.Sync(ctx); err != nil {
-		_ = e.store.Close()
-		return nil, fmt.Errorf("estate: ingest: %w", err)
+		return nil, fmt.Errorf("estate: %w", err)
 	}
 	e.srv = httptest.NewServer(api.New(e.Snapshot, api.Config{Version: "estate", Web: web.New(e.Snapshot, web.Config{Version: "estate"}), Check: lint.Checker(catalog.Options{})}))
 	e.URL = e.srv.URL
 	return e, nil
+}
+
+// Ingest syncs the whole first-parent history of branch main of the Git
+// repository at repoDir (schema root root, "" for the repository's root)
+// into a new SQLite store at dbPath, as `registry serve` does, with now as
+// the ingester's clock (nil: the real one). It returns the snapshot that
+// serves the result and the store, which the caller closes.
+func Ingest(ctx context.Context, repoDir, root, dbPath string, now func() time.Time) (*catalog.Snapshot, *sqlite.Store, error) {
+	log := slog.New(slog.DiscardHandler)
+	store, err := sqlite.Open(ctx, dbPath, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := gitsync.Open(ctx, gitsync.Config{Source: repoDir})
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	snap := &catalog.Snapshot{}
+	in := &catalog.Ingester{
+		Store: store, Snapshot: snap, Log: log, Branch: "main", Origin: repoDir,
+		Source:  gitsync.Files{Repo: src, Opts: gitsync.TreeOptions{Root: root, Want: catalog.IsRepositoryFile}},
+		Options: catalog.Options{Now: now},
+	}
+	if _, err := in.Sync(ctx); err != nil {
+		_ = store.Close()
+		return nil, nil, fmt.Errorf("ingest: %w", err)
+	}
+	return snap, store, nil
+}
+
+// Synced is Ingest for a test: the store lives in a temp dir and closes
+// when tb ends, the clock is fixed at 2026-11-24, and a commit the history
+// rejected fails tb (fixtures are meant to be accepted).
+func Synced(tb testing.TB, repoDir, root string) *catalog.Snapshot {
+	tb.Helper()
+	snap, store, err := Ingest(tb.Context(), repoDir, root, filepath.Join(tb.TempDir(), "registry.db"),
+		func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if c := snap.Catalog(); c != nil {
+		if rej := c.History().Rejections(); len(rej) > 0 {
+			tb.Fatalf("the fixture was rejected: %+v", rej)
+		}
+	}
+	return snap
 }
 
 // demoFiles reads the project's schemas/ directory, by path relative to it.
