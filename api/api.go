@@ -72,7 +72,7 @@ func New(src Source, cfg Config) http.Handler {
 		// page, anything else the router's plain 404 as before. (GET only,
 		// so other methods still get the router's 405.)
 		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.Header.Get("Accept"), "text/html") && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			if fromBrowser(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
 				webUI.ServeHTTP(w, r)
 				return
 			}
@@ -151,17 +151,22 @@ func (h *handlers) catalog() (*catalog.Catalog, error) {
 	return c, nil
 }
 
+// fromBrowser reports whether a request comes from a browser, which asks
+// for HTML; API clients and Kafka serializers never do.
+func fromBrowser(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
 // rootHandler serves GET /: browsers (text/html in Accept) get the catalog
 // UI; Confluent clients, which probe / with their media types, and other
 // programs get an empty object. Without a UI, people are sent to the API
 // docs.
 func rootHandler(webUI http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		accept := r.Header.Get("Accept")
 		switch {
-		case webUI != nil && strings.Contains(accept, "text/html"):
+		case webUI != nil && fromBrowser(r):
 			webUI.ServeHTTP(w, r)
-		case strings.Contains(accept, "schemaregistry") || webUI != nil:
+		case strings.Contains(r.Header.Get("Accept"), "schemaregistry") || webUI != nil:
 			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
 			_, _ = w.Write([]byte("{}"))
 		default:

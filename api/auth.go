@@ -224,7 +224,7 @@ func deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"title": http.StatusText(status), "status": status, "detail": msg})
 		return
 	}
-	if !isConfluentPath(r.URL.Path) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if !isConfluentPath(r.URL.Path) && fromBrowser(r) {
 		// A browser on the web catalog: it shows this if the person
 		// cancels the sign-in prompt.
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -8,39 +8,6 @@ import (
 	"github.com/backbone-registry/backbone/compat"
 )
 
-// Version resolves a version of a topic by number ("3") or as "latest".
-func (h *History) Version(topic, version string) (registry.TopicVersion, bool) {
-	versions := h.Versions(topic)
-	if version == "latest" {
-		if len(versions) == 0 {
-			return registry.TopicVersion{}, false
-		}
-		return versions[len(versions)-1], true
-	}
-	n, err := strconv.Atoi(version)
-	if err != nil {
-		return registry.TopicVersion{}, false
-	}
-	for _, v := range versions {
-		if v.Version == n {
-			return v, true
-		}
-	}
-	return registry.TopicVersion{}, false
-}
-
-// SchemasOf returns the schema of every subject of a version, in subject
-// order: the value first, then the key and the extra message types.
-func (h *History) SchemasOf(v registry.TopicVersion) []registry.Schema {
-	out := []registry.Schema{}
-	for _, s := range v.Subjects {
-		if schema, ok := h.Schema(s.SchemaID); ok {
-			out = append(out, *schema)
-		}
-	}
-	return out
-}
-
 // VersionDiff compares two versions of a topic.
 type VersionDiff struct {
 	Topic    string

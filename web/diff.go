@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,12 +64,12 @@ func (h *Handler) diff(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
 	if !versionParam.MatchString(from) || !versionParam.MatchString(to) {
-		h.fail(w, r, errorf(registry.EINVALID, "versions are numbers or \"latest\", not %q and %q", from, to))
+		h.fail(w, r, registry.Errorf(registry.EINVALID, "versions are numbers or \"latest\", not %q and %q", from, to))
 		return
 	}
 	level := registry.Level(q.Get("level"))
 	if level != "" && !slices.Contains(registry.Levels, level) {
-		h.fail(w, r, errorf(registry.EINVALID, "unknown level %q", level))
+		h.fail(w, r, registry.Errorf(registry.EINVALID, "unknown level %q", level))
 		return
 	}
 	d, err := c.Diff(r.Context(), topic, from, to, level)
@@ -89,7 +90,7 @@ func (h *Handler) diff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Files = diffFiles(d.FromFiles, d.ToFiles)
-	h.render(w, r, "diff", page{Title: topic + " v" + itoa(d.From.Version) + " → v" + itoa(d.To.Version), Nav: "topics", Data: p})
+	h.render(w, r, "diff", page{Title: topic + " v" + strconv.Itoa(d.From.Version) + " → v" + strconv.Itoa(d.To.Version), Nav: "topics", Data: p})
 }
 
 // diffFiles compares two sets of files: changed files first, in path

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -37,5 +36,3 @@ func commitURL(source, sha string) string {
 	}
 	return "https://" + strings.ToLower(host) + "/" + path + commit + url.PathEscape(sha)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

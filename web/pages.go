@@ -92,7 +92,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 200 {
-		h.fail(w, r, errorf(registry.EINVALID, "the search is %d characters long; at most 200 are looked at", len(q)))
+		h.fail(w, r, registry.Errorf(registry.EINVALID, "the search is %d characters long; at most 200 are looked at", len(q)))
 		return
 	}
 	res := c.Search(q, searchLimit)
@@ -197,7 +197,7 @@ func (h *Handler) service(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("service")
 	s, ok := c.Service(name)
 	if !ok {
-		h.fail(w, r, errorf(registry.ENOTFOUND, "no service %q in the catalog", name))
+		h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no service %q in the catalog", name))
 		return
 	}
 	p := servicePage{Service: s, Findings: c.FindingsFor(s.Name)}

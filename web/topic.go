@@ -46,7 +46,7 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("topic")
 	t, ok := c.Topic(name)
 	if !ok {
-		h.fail(w, r, errorf(registry.ENOTFOUND, "no topic %q in the catalog", name))
+		h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no topic %q in the catalog", name))
 		return
 	}
 	p := topicPage{Topic: t, Host: r.Host}

@@ -221,26 +221,12 @@ var funcs = template.FuncMap{
 	"summary":    summary,
 	"wbr":        wbr,
 	"kindClass":  kindClass,
-	"lower":      strings.ToLower,
-	"join":       strings.Join,
 	"add":        func(a, b int) int { return a + b },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return fmt.Sprintf("%d %s", n, one)
 		}
 		return fmt.Sprintf("%d %s", n, many)
-	},
-	"query": func(kv ...string) template.URL { // ?k=v&… from pairs, empty values left out
-		q := url.Values{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] != "" {
-				q.Set(kv[i], kv[i+1])
-			}
-		}
-		if len(q) == 0 {
-			return ""
-		}
-		return template.URL("?" + q.Encode())
 	},
 	"anchor": anchor,
 }
@@ -307,6 +293,3 @@ func kindClass(k registry.Kind) string {
 func anchor(prefix, name string) string {
 	return prefix + "-" + strings.NewReplacer(".", "-", " ", "-").Replace(name)
 }
-
-// errorf is registry.Errorf, for brevity in handlers.
-var errorf = registry.Errorf
