@@ -61,9 +61,9 @@ func TestCompileRefusesDeepNestingCheaply(t *testing.T) { // not parallel: measu
 	if registry.ErrorCode(err) != registry.EINVALID || len(diags) != 1 {
 		t.Fatalf("CompileSources = %v, want one EINVALID diagnostic", err)
 	}
-	// The 65th "{" of line 6: `option (my.opt) = ` is 18 columns, the
-	// "(" is the first level, so "{a:" number 64 opens level 65.
-	want := registry.Position{File: "a.proto", Line: 6, Column: 19 + 63*3}
+	// The 65th "{" of line 6: `option (my.opt) = ` is 18 columns (its
+	// parentheses close before the literal), and each level is "{a:".
+	want := registry.Position{File: "a.proto", Line: 6, Column: 19 + 64*3}
 	if diags[0].Position != want || !strings.Contains(diags[0].Message, "deeper than 64 levels (limit: MaxNesting") {
 		t.Errorf("diagnostic %s, want at %s naming the limit MaxNesting", diags[0], want)
 	}
