@@ -440,7 +440,7 @@ func (c *confluent) checkSubject(ctx context.Context, v confluentView, subject s
 		}
 		previous = append(previous, subjectContract(md, key, fmt.Sprintf("version %d", e.Version)))
 	}
-	_, files, err := v.postedSources(p, entries[len(entries)-1])
+	root, files, err := v.postedSources(p, entries[len(entries)-1])
 	if err != nil {
 		return nil, err
 	}
@@ -448,9 +448,15 @@ func (c *confluent) checkSubject(ctx context.Context, v confluentView, subject s
 	if err != nil {
 		return nil, err
 	}
+	// The record type is the schema's own, as in Confluent: a message a
+	// reference defines is the reference's, whatever imports it.
 	md, ok := schema.FindMessage(message)
-	if !ok {
+	switch {
+	case !ok:
 		return []string{fmt.Sprintf("MESSAGE_NOT_FOUND: the schema does not define %s, the message subject %s carries", message, subject)}, nil
+	case md.ParentFile().Path() != root:
+		return []string{fmt.Sprintf("MESSAGE_NOT_FOUND: the schema does not define %s, the message subject %s carries: its reference %s does, "+
+			"and a schema's record type is one it defines itself", message, subject, md.ParentFile().Path())}, nil
 	}
 	return findingMessages("", compat.Check(previous, subjectContract(md, key, "the posted schema"), opts)), nil
 }
