@@ -17,7 +17,7 @@ func TestConfluentCompatibilityNeedsTheMessageInTheSchema(t *testing.T) {
 	verbose := sr.WithParams(t.Context(), sr.Verbose)
 	// The latest orders schema, referenced under another import path.
 	candidate := sr.Schema{Type: sr.TypeProtobuf,
-		Schema: "syntax = \"proto3\";\npackage acme.retail.orders.wrapper;\nimport \"legacy/orders.proto\";\nmessage Wrapper { acme.retail.orders.v1.OrderEvent event = 1; }\n",
+		Schema:     "syntax = \"proto3\";\npackage acme.retail.orders.wrapper;\nimport \"legacy/orders.proto\";\nmessage Wrapper { acme.retail.orders.v1.OrderEvent event = 1; }\n",
 		References: []sr.SchemaReference{{Name: "legacy/orders.proto", Subject: ordersValue, Version: 2}},
 	}
 	for _, version := range []int{-1, 2} {
