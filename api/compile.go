@@ -13,8 +13,8 @@ import (
 
 // Compiling is the one costly thing a request can make the registry do: a
 // posted schema (Confluent lookup, register and compatibility, POST
-// /v1/check) or a stored version (a FileDescriptorSet) is compiled on the
-// spot. One CompileGate bounds how many compilations run at once across
+// /v1/check) or a stored version (a FileDescriptorSet, a diff) is compiled
+// on the spot. One CompileGate bounds how many compilations run at once across
 // every such route, so that the memory they take is bounded by the number
 // of slots times the cost of one (itself bounded by the request body limit
 // and compat.Limits.MaxNesting). compat's compile returns only when its

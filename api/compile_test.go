@@ -49,6 +49,7 @@ func TestCompilesShareOneLimit(t *testing.T) {
 		{"register", "POST", "/subjects/" + ordersValue + "/versions", "", posted, true},
 		{"lookup", "POST", "/subjects/" + ordersValue, "", posted, true},
 		{"FileDescriptorSet", "GET", "/v1/topics/" + ordersTopic + "/versions/1", "application/x-protobuf", "", false},
+		{"diff", "GET", "/v1/topics/" + ordersTopic + "/diff?from=1&to=2", "", "", false},
 		{"check", "POST", "/v1/check", "", string(check), false},
 	}
 	release, err := gate.Enter(t.Context())
