@@ -40,6 +40,7 @@ type Config struct {
 	Auth          *Auth        // nil: anonymous read, no admin
 	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
 	Check         Checker      // POST /v1/check; nil: it answers 501 (cmd/registry passes lint.Checker)
+	Compiles      *CompileGate // bounds compilations across routes; nil: NewCompileGate(0, 0)
 	// Web, if set, is the catalog UI: it serves GET / to browsers and its
 	// own pages; every other path stays the API's.
 	Web WebUI
@@ -119,7 +120,10 @@ func HumaConfig(version string) huma.Config {
 // Register adds every operation to api. The OpenAPI document is complete
 // after Register, so `registry openapi` calls it without a Source.
 func Register(api huma.API, src Source, cfg Config) {
-	h := &handlers{src: src, cfg: cfg, log: cfg.logger(), syncer: cfg.Syncer}
+	h := &handlers{src: src, cfg: cfg, log: cfg.logger(), syncer: cfg.Syncer, compiles: cfg.Compiles}
+	if h.compiles == nil {
+		h.compiles = NewCompileGate(0, 0)
+	}
 	h.registerHealth(api)
 	h.registerTopics(api)
 	h.registerSearch(api)
@@ -139,6 +143,8 @@ type handlers struct {
 	cfg    Config
 	log    *slog.Logger
 	syncer Syncer
+	// compiles bounds the compilations of every route that compiles.
+	compiles *CompileGate
 }
 
 // catalog returns the snapshot being served, or a 503 problem when there is

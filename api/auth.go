@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -237,6 +240,8 @@ func deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.WriteHeader(status)
 	code := 40101
 	switch status {
+	case http.StatusBadRequest:
+		code = http.StatusBadRequest
 	case http.StatusForbidden:
 		code = 40301
 	case http.StatusInternalServerError:
@@ -252,8 +257,25 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 			deny413(w, r, max)
 			return
 		}
-		if r.Body != http.NoBody { // nothing to bound (and no reader to allocate) for a GET
+		if r.Body != http.NoBody && r.Body != nil { // nothing to bound (and no reader to allocate) for a GET
 			r.Body = http.MaxBytesReader(w, r.Body, max)
+			if r.ContentLength < 0 {
+				// A chunked body has no length to refuse it by, and a
+				// handler reading past the limit would answer 500: read it
+				// here (every route buffers its body anyway), and refuse it
+				// in the API's format.
+				data, err := io.ReadAll(r.Body)
+				var tooLarge *http.MaxBytesError
+				switch {
+				case errors.As(err, &tooLarge):
+					deny413(w, r, max)
+					return
+				case err != nil:
+					deny(w, r, http.StatusBadRequest, "cannot read the request body")
+					return
+				}
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(data)), int64(len(data))
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -51,7 +50,6 @@ type CheckOutput struct {
 // checks serves POST /v1/check.
 type checks struct {
 	*handlers
-	slots chan struct{} // a check compiles a whole estate: bound how many run at once
 }
 
 func (h *handlers) registerCheck(api huma.API) {
@@ -59,7 +57,7 @@ func (h *handlers) registerCheck(api huma.API) {
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	ch := &checks{handlers: h, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
+	ch := &checks{handlers: h}
 	huma.Register(api, huma.Operation{
 		OperationID: "check", Method: http.MethodPost, Path: "/v1/check", Tags: []string{"Rules"},
 		Summary: "Check candidate files",
@@ -73,7 +71,8 @@ func (h *handlers) registerCheck(api huma.API) {
 			"Content that does not compile is a `COMPILE` finding at file:line:col, not an error. " +
 			"A request that names no files, a path that is absolute, contains `..` or is not a repository file, " +
 			fmt.Sprintf("or more or larger files than the limits (%d files, %d bytes each, the request body limit overall) is a 422. ", compat.DefaultLimits.MaxFiles, compat.DefaultLimits.MaxFileSize) +
-			"A registry serving a plain directory has no history: topics are compared with their current contracts, and a note says so.",
+			"A registry serving a plain directory has no history: topics are compared with their current contracts, and a note says so. " +
+			"Compilations are bounded across routes (--max-compiles): when every slot stays taken for 10 s, the answer is 429 with Retry-After.",
 		MaxBodyBytes: limit,
 		RequestBody: &huma.RequestBody{Content: map[string]*huma.MediaType{"application/json": {Examples: map[string]*huma.Example{
 			"overlay": {Summary: "Change one file of the served tree", Value: map[string]any{
@@ -149,12 +148,13 @@ func (h *checks) check(ctx context.Context, in *CheckInput) (*CheckOutput, error
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case h.slots <- struct{}{}:
-		defer func() { <-h.slots }()
-	case <-ctx.Done():
-		return nil, huma.Error503ServiceUnavailable("the check was cancelled while waiting for others to finish")
+	// A check compiles the whole candidate estate (and the served one):
+	// one compilation slot for all of it.
+	release, err := h.compiles.Enter(ctx)
+	if err != nil {
+		return nil, busyProblem()
 	}
+	defer release()
 	rep, err := h.cfg.Check(ctx, c, files)
 	if err != nil {
 		return nil, h.problem(err)

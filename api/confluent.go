@@ -53,6 +53,7 @@ const (
 	codeInvalidSchema         = 42201
 	codeInvalidVersion        = 42202
 	codeNotPermitted          = 42205
+	codeTooManyRequests       = 42901 // Confluent's "request rate limit exceeded"
 	codeInternal              = 50001
 	// Generic HTTP errors carry the status as their code, as Confluent's
 	// REST layer does (e.g. {"error_code":404,"message":"HTTP 404 Not Found"}).
@@ -77,10 +78,19 @@ const latestCacheControl = "public, max-age=5"
 // huma.StatusError and huma.ContentTypeFilter, so huma writes it with the
 // status its code implies and the client's media type.
 type ConfluentError struct {
-	Code    int    `json:"error_code" example:"40401" doc:"Confluent's error code: 40401 subject not found, 40402 version not found, 40403 schema not found, 40408 no subject-level config, 42201 invalid schema, 42202 invalid version, 42205 operation not permitted (Backbone is read-only), 50001 internal error; other codes are HTTP statuses"`
+	Code    int    `json:"error_code" example:"40401" doc:"Confluent's error code: 40401 subject not found, 40402 version not found, 40403 schema not found, 40408 no subject-level config, 42201 invalid schema, 42202 invalid version, 42205 operation not permitted (Backbone is read-only), 42901 too many requests (every compilation slot taken: retry after Retry-After), 50001 internal error; other codes are HTTP statuses"`
 	Message string `json:"message" example:"Subject 'acme.retail.orders.events-value' not found."`
 
 	mediaType string
+	headers   http.Header // e.g. Retry-After
+}
+
+// GetHeaders returns the headers to answer with (huma.HeadersError).
+func (e *ConfluentError) GetHeaders() http.Header {
+	if e.headers == nil {
+		return http.Header{}
+	}
+	return e.headers
 }
 
 func confluentErrorf(code int, format string, args ...any) *ConfluentError {
@@ -575,7 +585,7 @@ func (c *confluent) view() (confluentView, error) {
 	if cat == nil {
 		return confluentView{}, confluentErrorf(codeUnavailable, "no schema snapshot loaded yet")
 	}
-	return confluentView{cat: cat, hist: cat.History()}, nil
+	return confluentView{cat: cat, hist: cat.History(), gate: c.compiles}, nil
 }
 
 // readOnly is the refusal of a write: it names the schema repository.

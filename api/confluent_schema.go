@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -42,6 +43,7 @@ var confluentLimits = compat.Limits{Timeout: 10 * time.Second}.WithDefaults()
 type confluentView struct {
 	cat  *catalog.Catalog
 	hist *catalog.History
+	gate *CompileGate // bounds compilations across requests
 }
 
 func (v confluentView) subjects() []string {
@@ -224,10 +226,25 @@ func (v confluentView) postedSources(p postedSchema, latest registry.SubjectSche
 	return root, files, nil
 }
 
+// compile compiles files in a compilation slot: when none is free in
+// time, the request is refused (42901).
+func (v confluentView) compile(ctx context.Context, files map[string][]byte) (*compat.Schema, error) {
+	release, err := v.gate.Enter(ctx)
+	if err != nil {
+		return nil, busyConfluent()
+	}
+	defer release()
+	return compat.CompileSources(ctx, files, confluentLimits)
+}
+
 // compilePosted compiles a posted schema: what does not compile is an
 // invalid schema, with every problem at file:line:col.
-func compilePosted(ctx context.Context, files map[string][]byte) (*compat.Schema, error) {
-	schema, err := compat.CompileSources(ctx, files, confluentLimits)
+func (v confluentView) compilePosted(ctx context.Context, files map[string][]byte) (*compat.Schema, error) {
+	schema, err := v.compile(ctx, files)
+	var ce *ConfluentError
+	if errors.As(err, &ce) {
+		return nil, err
+	}
 	if registry.ErrorCode(err) == registry.EINVALID {
 		var msgs []string
 		for _, d := range registry.ErrorDiagnostics(err) {
@@ -243,8 +260,12 @@ func compilePosted(ctx context.Context, files map[string][]byte) (*compat.Schema
 
 // compileStored compiles registered content: it compiled when it was
 // ingested, so a failure is the registry's.
-func compileStored(ctx context.Context, files map[string][]byte) (*compat.Schema, error) {
-	schema, err := compat.CompileSources(ctx, files, confluentLimits)
+func (v confluentView) compileStored(ctx context.Context, files map[string][]byte) (*compat.Schema, error) {
+	schema, err := v.compile(ctx, files)
+	var ce *ConfluentError
+	if errors.As(err, &ce) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("compile stored schemas: %w", err)
 	}
@@ -268,7 +289,7 @@ func (c *confluent) match(ctx context.Context, v confluentView, subject string, 
 	if err != nil {
 		return registry.SubjectSchema{}, false, err
 	}
-	schema, err := compilePosted(ctx, files)
+	schema, err := v.compilePosted(ctx, files)
 	if err != nil {
 		return registry.SubjectSchema{}, false, err
 	}
@@ -302,7 +323,7 @@ func (c *confluent) storedDigest(ctx context.Context, v confluentView, e registr
 	if err := v.addStored(files, s.Path, e.Hash); err != nil {
 		return digest{}, err
 	}
-	schema, err := compileStored(ctx, files)
+	schema, err := v.compileStored(ctx, files)
 	if err != nil {
 		return digest{}, err
 	}
@@ -408,7 +429,7 @@ func (c *confluent) checkSubject(ctx context.Context, v confluentView, subject s
 		if err := v.addStored(files, s.Path, e.Hash); err != nil {
 			return nil, err
 		}
-		schema, err := compileStored(ctx, files)
+		schema, err := v.compileStored(ctx, files)
 		if err != nil {
 			return nil, err
 		}
@@ -419,17 +440,23 @@ func (c *confluent) checkSubject(ctx context.Context, v confluentView, subject s
 		}
 		previous = append(previous, subjectContract(md, key, fmt.Sprintf("version %d", e.Version)))
 	}
-	_, files, err := v.postedSources(p, entries[len(entries)-1])
+	root, files, err := v.postedSources(p, entries[len(entries)-1])
 	if err != nil {
 		return nil, err
 	}
-	schema, err := compilePosted(ctx, files)
+	schema, err := v.compilePosted(ctx, files)
 	if err != nil {
 		return nil, err
 	}
+	// The record type is the schema's own, as in Confluent: a message a
+	// reference defines is the reference's, whatever imports it.
 	md, ok := schema.FindMessage(message)
-	if !ok {
+	switch {
+	case !ok:
 		return []string{fmt.Sprintf("MESSAGE_NOT_FOUND: the schema does not define %s, the message subject %s carries", message, subject)}, nil
+	case md.ParentFile().Path() != root:
+		return []string{fmt.Sprintf("MESSAGE_NOT_FOUND: the schema does not define %s, the message subject %s carries: its reference %s does, "+
+			"and a schema's record type is one it defines itself", message, subject, md.ParentFile().Path())}, nil
 	}
 	return findingMessages("", compat.Check(previous, subjectContract(md, key, "the posted schema"), opts)), nil
 }
@@ -498,9 +525,9 @@ func (v confluentView) topicContract(ctx context.Context, tv registry.TopicVersi
 			return ct, "", err
 		}
 	}
-	compile := compileStored
+	compile := v.compileStored
 	if posted != nil {
-		compile = compilePosted
+		compile = v.compilePosted
 	}
 	schema, err := compile(ctx, files)
 	if err != nil {

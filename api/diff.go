@@ -46,7 +46,12 @@ func (h *handlers) diff(ctx context.Context, in *DiffInput) (*DiffOutput, error)
 	if err != nil {
 		return nil, err
 	}
+	release, err := h.compiles.Enter(ctx) // both versions are compiled (or taken from the history's cache)
+	if err != nil {
+		return nil, busyProblem()
+	}
 	d, err := c.Diff(ctx, in.Topic, in.From, in.To, registry.Level(in.Level))
+	release()
 	if err != nil {
 		return nil, h.problem(err)
 	}

@@ -38,3 +38,24 @@ func (h *handlers) problem(err error) error {
 	}
 	return huma.NewError(status, registry.ErrorMessage(err), details...)
 }
+
+// Errors are application/problem+json whatever the request's Accept: huma
+// would otherwise write them in the negotiated format, and the protobuf
+// format (a version's FileDescriptorSet) has no form for them.
+func init() {
+	newError := huma.NewError
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		err := newError(status, msg, errs...)
+		if m, ok := err.(*huma.ErrorModel); ok {
+			return &ErrorModel{m}
+		}
+		return err
+	}
+}
+
+// ErrorModel is huma's error model, always written as problem+json (the name
+// keeps the OpenAPI schema's).
+type ErrorModel struct{ *huma.ErrorModel }
+
+// ContentType returns application/problem+json (huma.ContentTypeFilter).
+func (*ErrorModel) ContentType(string) string { return "application/problem+json" }

@@ -226,6 +226,17 @@ func FuzzHTTP(f *testing.F) {
 		{"GET", "/v1/topics", "application/x-protobuf", ""},
 		{"GET", "/healthz", "application/x-protobuf", ""},
 		{"GET", "/docs/assets/%C1", "", ""},
+		// Errors of the route with a protobuf form, asked for in that form
+		// (they panicked the format: a 404 with a protobuf Content-Type and
+		// a broken body), and in other forms: always problem+json.
+		{"GET", "/v1/topics/" + topic + "/versions/999999999", "application/x-protobuf", ""},
+		{"GET", "/v1/topics/nope/versions/1", "application/x-protobuf", ""},
+		{"GET", "/v1/topics/" + topic + "/versions/0", "application/x-protobuf", ""},
+		{"GET", "/v1/topics/" + topic + "/versions/999999999", "application/x-protobuf;q=0.9, application/json;q=0.1", ""},
+		{"GET", "/v1/topics/" + topic + "/versions/999999999", "application/cbor", ""},
+		{"GET", "/v1/topics/" + topic + "/versions/999999999", "*/*", ""},
+		{"GET", "/v1/topics/" + topic + "/versions/999999999", "text/html", ""},
+		{"GET", "/v1/topics/nope", "application/x-protobuf, application/cbor", ""},
 		// The web catalog, mounted beside the APIs.
 		{"GET", "/", "text/html", ""},
 		{"GET", "/search?q=" + value, "text/html", ""},

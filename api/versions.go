@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -31,6 +32,7 @@ type VersionList struct {
 type GetVersionInput struct {
 	Topic   string `path:"topic" doc:"Full topic name" example:"acme.retail.orders.events"`
 	Version string `path:"version" pattern:"^([1-9][0-9]{0,8}|latest)$" doc:"Version number, or latest" example:"1"`
+	Accept  string `header:"Accept" doc:"application/x-protobuf for a FileDescriptorSet; errors are application/problem+json whatever it asks for"`
 }
 
 // VersionDetail is a topic version with the schema of each of its subjects.
@@ -39,7 +41,7 @@ type VersionDetail struct {
 	registry.TopicVersion
 	Schemas []registry.Schema `json:"schemas" doc:"The schema of every subject of this version, imports included"`
 
-	descriptors func() ([]byte, error) // the FileDescriptorSet, built on demand
+	descriptors []byte // the FileDescriptorSet, when asked for
 }
 
 // DescriptorSet returns the version's files as a serialized
@@ -48,7 +50,7 @@ func (v VersionDetail) DescriptorSet() ([]byte, error) {
 	if v.descriptors == nil {
 		return nil, registry.Errorf(registry.ENOTFOUND, "no descriptors for this version")
 	}
-	return v.descriptors()
+	return v.descriptors, nil
 }
 
 // GetVersionOutput is one topic version.
@@ -81,7 +83,8 @@ func (h *handlers) registerVersions(api huma.API) {
 		OperationID: "get-version", Method: http.MethodGet, Path: "/v1/topics/{topic}/versions/{version}", Tags: []string{"Versions"},
 		Summary: "Get a topic version",
 		Description: "One version of the topic with the .proto text of each subject as it was in Git, or, with Accept: application/x-protobuf, " +
-			"a serialized google.protobuf.FileDescriptorSet of its files and their imports (well-known types included). Numbered versions are immutable: cached for a year; latest for a few seconds.",
+			"a serialized google.protobuf.FileDescriptorSet of its files and their imports (well-known types included). Numbered versions are immutable: cached for a year; latest for a few seconds. " +
+			"Errors are application/problem+json whatever Accept asks for; building a FileDescriptorSet takes a compilation slot (429 with Retry-After when none frees in 10 s).",
 	}, h.getVersion)
 	huma.Register(api, huma.Operation{
 		OperationID: "get-schema", Method: http.MethodGet, Path: "/v1/schemas/{id}", Tags: []string{"Versions"},
@@ -131,7 +134,18 @@ func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVer
 		out.CacheControl = latestCache
 	}
 	out.Body.Schemas = hist.SchemasOf(v)
-	out.Body.descriptors = func() ([]byte, error) { return descriptorSet(ctx, hist, v) }
+	if strings.Contains(in.Accept, "application/x-protobuf") {
+		// Built here, not as the body is written: a failure must be an
+		// error response, not a broken body after a 200.
+		release, err := h.compiles.Enter(ctx)
+		if err != nil {
+			return nil, busyProblem()
+		}
+		defer release()
+		if out.Body.descriptors, err = descriptorSet(ctx, hist, v); err != nil {
+			return nil, h.problem(err)
+		}
+	}
 	return out, nil
 }
 

@@ -8,6 +8,7 @@ package compat
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bufbuild/protocompile"
@@ -32,6 +34,10 @@ type Limits struct {
 	MaxFiles    int           // .proto files in the tree
 	MaxDepth    int           // directory nesting below the root
 	Timeout     time.Duration // wall time for one compilation
+	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
+	// one .proto file: the compiler's cost grows with its square. Zero is
+	// the default even where other zero limits mean none; negative: none.
+	MaxNesting int
 }
 
 // WithDefaults returns l with every zero field set from DefaultLimits.
@@ -49,6 +55,9 @@ func (l Limits) WithDefaults() Limits {
 	if l.Timeout == 0 {
 		l.Timeout = d.Timeout
 	}
+	if l.MaxNesting == 0 {
+		l.MaxNesting = d.MaxNesting
+	}
 	return l
 }
 
@@ -59,6 +68,7 @@ var DefaultLimits = Limits{
 	MaxFiles:    20_000,
 	MaxDepth:    32,
 	Timeout:     60 * time.Second,
+	MaxNesting:  64,
 }
 
 // wellKnownPrefix holds the well-known types, always served from the
@@ -97,6 +107,11 @@ func CompileSources(ctx context.Context, sources map[string][]byte, limits Limit
 // parsed; sym, when not nil, already holds their symbols, so conflicts
 // with them are still found.
 func compile(ctx context.Context, sources map[string][]byte, reuse map[string]linker.File, sym *linker.Symbols, limits Limits) (*Schema, error) {
+	return compileTracked(ctx, sources, reuse, sym, limits, newSources())
+}
+
+// compileTracked is compile counting the sources it opens in open.
+func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[string]linker.File, sym *linker.Symbols, limits Limits, open *openSources) (*Schema, error) {
 	parent := ctx
 	if limits.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -112,11 +127,28 @@ func compile(ctx context.Context, sources map[string][]byte, reuse map[string]li
 	sort.Strings(paths)
 
 	var diags []registry.Diagnostic
+	nesting := cmp.Or(limits.MaxNesting, DefaultLimits.MaxNesting) // even when the caller set no limits: hostile input must not reach the compiler
+	for _, p := range paths {
+		if _, ok := reuse[p]; ok {
+			continue // compiled before, unchanged
+		}
+		if d := scanNesting(p, sources[p], nesting); d != nil {
+			diags = append(diags, *d)
+		}
+	}
+	if len(diags) > 0 {
+		return nil, invalid(diags)
+	}
 	rep := reporter.NewReporter(func(err reporter.ErrorWithPos) error {
 		diags = append(diags, diagnostic(err))
 		return nil // keep going: report every problem at once
 	}, nil)
-	var resolver protocompile.Resolver = protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources)})
+	// The compiler returns when ctx ends, but the goroutines parsing and
+	// linking go on until they finish: wait for them (each closes the
+	// source it opened when it is done), so that no work outlives this
+	// call and a caller bounding concurrent compilations counts it.
+	defer open.wait()
+	var resolver protocompile.Resolver = protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources, open)})
 	if len(reuse) > 0 {
 		resolver = reusing(reuse, resolver)
 	}
@@ -156,7 +188,9 @@ func compile(ctx context.Context, sources map[string][]byte, reuse map[string]li
 
 // accessor serves imports from the in-memory tree only, with a clear
 // message for paths that try to leave it.
-func accessor(sources map[string][]byte) func(string) (io.ReadCloser, error) {
+// Every source it opens is counted in open (nil: not counted) until it is
+// closed.
+func accessor(sources map[string][]byte, open *openSources) func(string) (io.ReadCloser, error) {
 	return func(name string) (io.ReadCloser, error) {
 		switch {
 		case strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || hasDotDot(name):
@@ -168,8 +202,68 @@ func accessor(sources map[string][]byte) func(string) (io.ReadCloser, error) {
 		if !ok {
 			return nil, fmt.Errorf("import %q: no such file under the schema root: %w", name, fs.ErrNotExist)
 		}
-		return io.NopCloser(bytes.NewReader(data)), nil
+		if open == nil {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}
+		return open.open(data)
 	}
+}
+
+// openSources counts the files handed to the compiler and not yet closed:
+// it closes each when it has finished with it (parsed and linked, or given
+// up), so none open means no work left.
+type openSources struct {
+	mu     sync.Mutex
+	closed sync.Cond
+	n      int
+	done   bool   // wait was called: open no more
+	opened func() // tests: called as each source is opened
+}
+
+func newSources() *openSources {
+	o := &openSources{}
+	o.closed.L = &o.mu
+	return o
+}
+
+func (o *openSources) open(data []byte) (io.ReadCloser, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil, errors.New("compilation abandoned")
+	}
+	o.n++
+	if o.opened != nil {
+		o.opened()
+	}
+	return &source{Reader: bytes.NewReader(data), of: o}, nil
+}
+
+// wait returns when every file opened is closed, and refuses later opens.
+func (o *openSources) wait() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.done = true
+	for o.n > 0 {
+		o.closed.Wait()
+	}
+}
+
+// source is a file handed to the compiler.
+type source struct {
+	*bytes.Reader
+	once sync.Once
+	of   *openSources
+}
+
+func (s *source) Close() error {
+	s.once.Do(func() {
+		s.of.mu.Lock()
+		s.of.n--
+		s.of.closed.Broadcast()
+		s.of.mu.Unlock()
+	})
+	return nil
 }
 
 func hasDotDot(name string) bool {

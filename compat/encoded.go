@@ -52,7 +52,7 @@ func DecodeFiles(ctx context.Context, sources map[string][]byte, encoded map[str
 		encoded: encoded,
 		reg:     new(protoregistry.Files),
 		built:   make(map[string]linker.File, len(paths)),
-		std:     protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(nil)}),
+		std:     protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(nil, nil)}),
 	}
 	s := &Schema{
 		files:  make(linker.Files, 0, len(paths)),

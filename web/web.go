@@ -13,6 +13,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -68,7 +69,7 @@ func New(src Source, cfg Config) *Handler {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	static, _ := fs.Sub(staticFS, "static")
-	h.handle("GET /static/", cacheStatic(http.StripPrefix("/static/", http.FileServerFS(static))))
+	h.handle("GET /static/", cacheStatic(h.staticFiles(static)))
 	h.handle("GET /{$}", http.HandlerFunc(h.home))
 	h.handle("GET /search", http.HandlerFunc(h.search))
 	h.handle("GET /topics", http.HandlerFunc(h.topics))
@@ -112,6 +113,33 @@ func cacheStatic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		next.ServeHTTP(w, r)
+	})
+}
+
+// staticFiles serves the files of fsys under /static/, and the catalog's
+// 404 page for anything else: no directory listings (http.FileServer
+// lists directories, /static/ included), no redirects.
+func (h *Handler) staticFiles(fsys fs.FS) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		notFound := func() { h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no page at %s", r.URL.Path)) }
+		if !fs.ValidPath(name) || name == "." {
+			notFound()
+			return
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			notFound()
+			return
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		content, seekable := f.(io.ReadSeeker)
+		if err != nil || !info.Mode().IsRegular() || !seekable {
+			notFound()
+			return
+		}
+		http.ServeContent(w, r, name, info.ModTime(), content)
 	})
 }
 

@@ -209,6 +209,18 @@ func TestStaticAssets(t *testing.T) {
 	}
 }
 
+func TestStaticListsNothing(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, hostile)
+	for _, path := range []string{"/static/", "/static/sub/", "/static/style.css/", "/static/nope.css", "/static/%2e%2e/web.go", "/static/.", "/static//"} {
+		status, header, body := get(t, srv.URL+path)
+		if status != http.StatusNotFound || !strings.Contains(header.Get("Content-Type"), "text/html") || !strings.Contains(body, "no page at") ||
+			strings.Contains(body, `href="style.css"`) {
+			t.Errorf("GET %s: %d %q, want the catalog's 404 page listing nothing:\n%s", path, status, header.Get("Content-Type"), body)
+		}
+	}
+}
+
 // notReady serves no catalog yet.
 type notReady struct{}
 

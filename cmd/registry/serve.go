@@ -43,6 +43,7 @@ type ServeCmd struct {
 	Credentials   string `help:"Credentials file (YAML list of {name, role: read|admin, token | username+password}); secrets may be SHA-256 hex."`
 	AnonymousRead bool   `default:"true" negatable:"" help:"Let requests without credentials read (--no-anonymous-read requires credentials)."`
 	MaxBody       int64  `default:"4194304" help:"Largest request body, in bytes."`
+	MaxCompiles   int    `default:"0" help:"Schema compilations running at once across the routes that compile (Confluent lookup, register and compatibility, /v1/check, FileDescriptorSets, diffs); 0: one per CPU. A request waits up to 10s for a slot, then gets 429 with Retry-After."`
 
 	LogFormat string `default:"text" enum:"text,json" help:"Log format: text or json."`
 	LogLevel  string `default:"info" enum:"debug,info,warn,error" help:"Log level."`
@@ -73,7 +74,7 @@ func (s *ServeCmd) Run(e *env) error {
 		return err
 	}
 	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody,
-		Check: lint.Checker(catalog.Options{})}
+		Check: lint.Checker(catalog.Options{}), Compiles: api.NewCompileGate(s.MaxCompiles, 0)}
 	var from string
 	var background func(ctx context.Context)
 	if mode == modeDir {
