@@ -176,15 +176,27 @@ func authMethod(cfg Config) (transport.AuthMethod, error) {
 }
 
 // Redact removes credentials from a repository URL, for logs and the API.
+// Every userinfo goes, user name included: a token is often given as the
+// user name (https://TOKEN@host/...), and a user name is no business of an
+// anonymous reader anyway. scp-like SSH addresses (git@host:path) carry no
+// secret and stay as they are.
 func Redact(source string) string {
 	u, err := url.Parse(source)
 	if err != nil || u.User == nil {
 		return source
 	}
-	if _, hasPassword := u.User.Password(); hasPassword {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
+	u.User = url.User("REDACTED")
 	return u.String()
+}
+
+// PlainHTTPCredentials reports whether source sends credentials (its
+// userinfo, or a token given separately) over unencrypted http.
+func PlainHTTPCredentials(source string, token bool) bool {
+	u, err := url.Parse(source)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	return token || u.User != nil
 }
 
 // remoteError describes a failed clone or fetch, credentials removed. A
@@ -223,8 +235,12 @@ func redactErr(err error, cfg Config) string {
 		}
 	}
 	if u, perr := url.Parse(cfg.Source); perr == nil && u.User != nil {
+		msg = strings.ReplaceAll(msg, cfg.Source, Redact(cfg.Source))
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			msg = strings.ReplaceAll(msg, pw, "REDACTED")
+		}
+		if name := u.User.Username(); len(name) >= 8 { // a token as the user name; short names such as "git" are not secrets
+			msg = strings.ReplaceAll(msg, name, "REDACTED")
 		}
 	}
 	return msg

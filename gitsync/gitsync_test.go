@@ -266,7 +266,9 @@ func TestCloneAndFetch(t *testing.T) {
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"https://user:s3cret@github.com/acme/schemas.git": "https://user:REDACTED@github.com/acme/schemas.git",
+		"https://user:s3cret@github.com/acme/schemas.git": "https://REDACTED@github.com/acme/schemas.git",
+		"https://ghp_T0KEN@github.com/acme/schemas.git":   "https://REDACTED@github.com/acme/schemas.git",
+		"ssh://git@github.com/acme/schemas.git":           "ssh://REDACTED@github.com/acme/schemas.git",
 		"https://github.com/acme/schemas.git":             "https://github.com/acme/schemas.git",
 		"git@github.com:acme/schemas.git":                 "git@github.com:acme/schemas.git",
 		"/srv/schemas":                                    "/srv/schemas",
@@ -279,6 +281,18 @@ func TestRedact(t *testing.T) {
 	err := redactErr(errString("auth failed for tok3n at https://x:pw@h"), Config{Token: "tok3n", Source: "https://x:pw@h"})
 	if strings.Contains(err, "tok3n") || strings.Contains(err, ":pw@") {
 		t.Errorf("redactErr leaked a secret: %s", err)
+	}
+	err = redactErr(errString(`Get "https://ghp_T0KEN1234@h/x/info/refs": dial tcp: refused; token ghp_T0KEN1234`), Config{Source: "https://ghp_T0KEN1234@h/x"})
+	if strings.Contains(err, "ghp_T0KEN1234") {
+		t.Errorf("redactErr leaked a token given as the URL's user name: %s", err)
+	}
+	for src, want := range map[string]bool{"http://tok@h/x": true, "https://tok@h/x": false, "http://h/x": false, "/srv/x": false} {
+		if got := PlainHTTPCredentials(src, false); got != want {
+			t.Errorf("PlainHTTPCredentials(%q): got %v, want %v", src, got, want)
+		}
+	}
+	if !PlainHTTPCredentials("http://h/x", true) {
+		t.Errorf("a token over http must be reported")
 	}
 }
 
