@@ -129,7 +129,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 				_ = s.Ingester.Restore(ctx)
 			case err != nil:
 				st.Failures++
-				st.LastError = err.Error()
+				st.LastError = registry.ErrorMessage(err) // never the remote's words: the status is anonymous
 				s.Log.Error("sync", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 			default:
 				st.Failures, st.LastError, st.LastSuccess = 0, "", time.Now()
@@ -173,7 +173,7 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 	case err != nil:
 		if ctx.Err() == nil {
 			st.Failures++
-			st.LastError = "take the sync lease: " + err.Error()
+			st.LastError = "take the sync lease: " + registry.ErrorMessage(err)
 			s.Log.Error("take the sync lease", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 		}
 		if st.Leader {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -204,17 +205,49 @@ func PlainHTTPCredentials(source string, token bool) bool {
 // where an unreachable server needs only a retry.
 func remoteError(op string, cfg Config, err error) error {
 	src, detail := Redact(cfg.Source), strings.TrimSpace(redactErr(err, cfg))
+	wrap := func(e *registry.Error) error { return &RemoteError{Err: e, Detail: detail} }
 	switch {
 	case errors.Is(err, git.NoMatchingRefSpecError{}):
 		return registry.Errorf(registry.ENOTFOUND, "%s %s: branch %s not found", op, src, cfg.Branch)
 	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed),
 		strings.Contains(err.Error(), "unable to authenticate"): // SSH
 		if cfg.Token == "" && len(cfg.SSHKey) == 0 && !hasPassword(cfg.Source) {
-			return registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication required, and no credentials were given (%s)", op, src, detail)
+			return wrap(registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication required, and no credentials were given", op, src))
 		}
-		return registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication failed: the server refused the credentials (%s)", op, src, detail)
+		return wrap(registry.Errorf(registry.EUNAUTHORIZED, "%s %s: authentication failed: the server refused the credentials", op, src))
 	}
-	return registry.Errorf(registry.EUNAVAILABLE, "%s %s: %s", op, src, detail)
+	return wrap(registry.Errorf(registry.EUNAVAILABLE, "%s %s: %s", op, src, networkSummary(err)))
+}
+
+// RemoteError is a failed exchange with the remote. Its message (the
+// *registry.Error it unwraps to, what registry.ErrorMessage and the status
+// API show) never quotes what the server answered: an anonymous reader of
+// /v1/status must not see a remote's error page. Error, for logs, adds the
+// redacted detail.
+type RemoteError struct {
+	Err    *registry.Error
+	Detail string // redacted
+}
+
+func (e *RemoteError) Error() string { return e.Err.Message + " (" + e.Detail + ")" }
+
+// Unwrap returns the domain error.
+func (e *RemoteError) Unwrap() error { return e.Err }
+
+// networkSummary says what went wrong without quoting the server: a network
+// failure is ours to describe; anything else the server said stays in the log.
+func networkSummary(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		return "cannot resolve host " + dns.Name
+	case errors.As(err, &op):
+		return "network error (" + op.Op + "): remote unreachable"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	return "the remote answered with an error (details in the server log)"
 }
 
 func hasPassword(source string) bool {

@@ -354,4 +354,25 @@ func TestRemoteErrors(t *testing.T) {
 	if registry.ErrorCode(err) != registry.EUNAUTHORIZED || !strings.Contains(err.Error(), "no credentials were given") {
 		t.Errorf("no token: got %v, want EUNAUTHORIZED saying no credentials were given", err)
 	}
+
+	// A token given as the URL's user name, and a server whose error page
+	// says more than it should: neither reaches the error's message (what
+	// the anonymous /v1/status shows); the log detail is redacted too.
+	const body = "stack trace: db password hunter2"
+	leaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, body, http.StatusInternalServerError)
+	}))
+	defer leaky.Close()
+	const userToken = "ghp_UserT0ken1234"
+	source := strings.Replace(leaky.URL, "http://", "http://"+userToken+"@", 1) + "/a.git"
+	_, err = Open(t.Context(), Config{Source: source, Dir: filepath.Join(t.TempDir(), "c")})
+	if err == nil {
+		t.Fatal("open against a failing server: want an error")
+	}
+	if msg := registry.ErrorMessage(err); strings.Contains(msg, "hunter2") || strings.Contains(msg, userToken) {
+		t.Errorf("the public message quotes the server or the token: %q", msg)
+	}
+	if strings.Contains(err.Error(), userToken) {
+		t.Errorf("the log detail carries the token: %q", err.Error())
+	}
 }

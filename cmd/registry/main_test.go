@@ -42,9 +42,16 @@ var urlPattern = regexp.MustCompile(`Open the catalog at (http://\S+)/ `)
 // base URL, a function that stops it and returns the exit code, and stderr.
 func startServe(t *testing.T, args ...string) (string, func() int, *syncBuffer) {
 	t.Helper()
+	url, stop, stderr, _ := startServeOut(t, args...)
+	return url, stop, stderr
+}
+
+// startServeOut is startServe that also returns what serve printed on stdout.
+func startServeOut(t *testing.T, args ...string) (string, func() int, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr, stdout := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		code := Main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), pw, stderr)
@@ -55,6 +62,7 @@ func startServe(t *testing.T, args ...string) (string, func() int, *syncBuffer) 
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
+			stdout.Write(append(sc.Bytes(), '\n'))
 			if m := urlPattern.FindStringSubmatch(sc.Text()); m != nil {
 				urls <- m[1]
 			}
@@ -70,7 +78,7 @@ func startServe(t *testing.T, args ...string) (string, func() int, *syncBuffer) 
 		t.Fatalf("serve exited with %d before printing its URL; stderr:\n%s", <-done, stderr)
 	}
 	t.Cleanup(func() { cancel() })
-	return url, stop, stderr
+	return url, stop, stderr, stdout
 }
 
 func getJSON(t *testing.T, url string, v any) int {

@@ -131,6 +131,10 @@ func (s *ServeCmd) gitSource(log *slog.Logger) (catalog.Source, error) {
 		}
 		key = b
 	}
+	if gitsync.PlainHTTPCredentials(s.Source, token != "") {
+		log.Warn("credentials for the schema repository travel unencrypted over plain http: use https",
+			slog.String("source", gitsync.Redact(s.Source)))
+	}
 	sum := sha256.Sum256([]byte(gitsync.Redact(s.Source) + "\x00" + s.Branch))
 	cfg := gitsync.Config{
 		Source: s.Source, Branch: s.Branch,
