@@ -2,15 +2,35 @@ package registry
 
 // Finding is one rule's verdict on one place of the repository. Findings are
 // data, not errors: what to do with them depends on their severity.
+//
+// A finding is identified by its rule, position and message (which says
+// what was and what is): one change to a message that many topics reach is
+// one finding listing them all in Topics. Topic and Service then name the
+// first of those topics and its owner, so that readers of single-topic
+// findings keep working; where findings are produced for one topic only
+// (a sync's rejection, a diff, the governance rules), Topics is empty and
+// Topic is the one.
 type Finding struct {
 	Rule      string    `json:"rule"`
 	Severity  Severity  `json:"severity"`
 	Direction Direction `json:"direction,omitempty"` // for compatibility rules: BACKWARD, FORWARD or BOTH
 	Topic     string    `json:"topic,omitempty"`
+	Topics    []string  `json:"topics,omitempty"` // every topic the finding reaches, sorted (Topic is the first)
 	Service   string    `json:"service,omitempty"`
 	Position            // file, line and column of the offending declaration
 	Message   string    `json:"message"`
 	Consumers []string  `json:"consumers,omitempty"` // services hurt, for compatibility findings
+}
+
+// TopicNames returns the topics f is about: Topics, or Topic alone, or none.
+func (f Finding) TopicNames() []string {
+	switch {
+	case len(f.Topics) > 0:
+		return f.Topics
+	case f.Topic != "":
+		return []string{f.Topic}
+	}
+	return nil
 }
 
 // String formats f as "file:line:col: severity RULE: message".

@@ -67,7 +67,12 @@ func Check(previous []Contract, current Contract, opts Options) []registry.Findi
 				if !ok {
 					continue
 				}
-				ign := findIgnore(v.anchor, r.ID)
+				pos, via, prefix := d.locate(v.where)
+				anchor := v.anchor
+				if via != nil && (anchor == nil || readOnly(anchor)) {
+					anchor = via // the user's field carries the ignore comment
+				}
+				ign := findIgnore(anchor, r.ID)
 				if ign.found && ign.reason != "" {
 					continue
 				}
@@ -77,14 +82,14 @@ func Check(previous []Contract, current Contract, opts Options) []registry.Findi
 						Position: ign.pos, Message: "registry:ignore " + r.ID + " has no reason, so it does not count: say why the break is acceptable after the rule ID",
 					}, RuleIgnoreWithoutReason+ign.pos.String()+r.ID)
 				}
-				msg := v.msg
+				msg := prefix + v.msg
 				if len(against) > 1 && prev.Label != "" {
 					msg += " (against " + prev.Label + ")"
 				}
 				add(registry.Finding{
 					Rule: r.ID, Severity: registry.SeverityError, Direction: dir, Topic: opts.Topic,
-					Position: v.pos, Message: msg, Consumers: opts.Consumers,
-				}, r.ID+"\x00"+v.pos.String()+"\x00"+v.msg)
+					Position: pos, Message: msg, Consumers: opts.Consumers,
+				}, r.ID+"\x00"+pos.String()+"\x00"+prefix+v.msg)
 			}
 		}
 	}

@@ -243,3 +243,66 @@ func TestFingerprint(t *testing.T) {
 		t.Errorf("fingerprint changed when N moved to another file")
 	}
 }
+
+// TestWellKnownImportsLocatedInUserFiles: a change inside a well-known type
+// (which the user cannot edit, and which has no source positions) is
+// reported at the nearest field of the user's file whose type reaches it,
+// saying which import changed; registry:ignore on that field silences it.
+func TestWellKnownImportsLocatedInUserFiles(t *testing.T) {
+	t.Parallel()
+	imp := "import \"google/protobuf/struct.proto\";\nimport \"google/protobuf/timestamp.proto\";\n"
+	head := p3 + imp // the user's field declarations start on line 5
+	tests := []struct {
+		name      string
+		prev, cur string
+		line      int    // of the user's field the findings point at
+		import_   string // the import the messages name
+	}{
+		{"Struct becomes Value", head + "message M { google.protobuf.Struct a = 1; }", head + "message M { google.protobuf.Value a = 1; }",
+			5, "google/protobuf/struct.proto"},
+		{"nested: the nearest user field", head + "message M { N n = 1; }\nmessage N { google.protobuf.Struct s = 2; }", head + "message M { N n = 1; }\nmessage N { google.protobuf.Value s = 2; }",
+			6, "google/protobuf/struct.proto"},
+		{"own message becomes Timestamp", head + "message M { T at = 1; }\nmessage T { int64 seconds = 1; string nanos = 2; }", head + "message M { google.protobuf.Timestamp at = 1; }",
+			5, "google/protobuf/timestamp.proto"},
+		{"Timestamp becomes own message without nanos", head + "message M { google.protobuf.Timestamp at = 1; }", head + "message M { T at = 1; }\nmessage T { int64 seconds = 1; }",
+			5, "google/protobuf/timestamp.proto"},
+		{"map of Struct becomes map of ListValue", head + "message M { map<string, google.protobuf.Struct> m = 1; }", head + "message M { map<string, google.protobuf.ListValue> m = 1; }",
+			5, "google/protobuf/struct.proto"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			findings := Check([]Contract{compileContract(t, tt.prev, "t.M")}, compileContract(t, tt.cur, "t.M"),
+				Options{Topic: "acme.t.s.events", Mode: registry.CompatFull, Level: registry.LevelFile})
+			inside := 0
+			for _, f := range findings {
+				if f.File != "a.proto" {
+					t.Errorf("%s at %s: want a.proto, the user's file\n  %s", f.Rule, f.Position, f.Message)
+					continue
+				}
+				if strings.Contains(f.Message, "inside "+tt.import_+" (a well-known import you cannot edit)") {
+					inside++
+					if f.Line != tt.line {
+						t.Errorf("%s at line %d, want %d (the field reaching the import)\n  %s", f.Rule, f.Line, tt.line, f.Message)
+					}
+				}
+			}
+			if inside == 0 {
+				t.Fatalf("no finding says what changed inside %s:\n%v", tt.import_, findings)
+			}
+		})
+	}
+
+	// The user's field carries the ignore for what changes behind it.
+	ignored := head + "message M {\n  // registry:ignore FIELD_WIRE_COMPATIBLE_TYPE agreed with every consumer\n  google.protobuf.Value a = 1;\n}"
+	findings := Check([]Contract{compileContract(t, tests[0].prev, "t.M")}, compileContract(t, ignored, "t.M"),
+		Options{Topic: "acme.t.s.events", Mode: registry.CompatFull, Level: registry.LevelWire})
+	for _, f := range findings {
+		if f.Rule == RuleFieldWireCompatibleType {
+			t.Errorf("ignored on the user's field, still reported: %s %s", f.Position, f.Message)
+		}
+	}
+	if len(findings) == 0 {
+		t.Error("FIELD_WIRE_COMPATIBLE_CARDINALITY is not ignored and should remain")
+	}
+}

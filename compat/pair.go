@@ -1,8 +1,12 @@
 package compat
 
 import (
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"fmt"
 	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	registry "github.com/backbone-registry/backbone"
 )
 
 // Contract is one version of a topic's schema: the messages it carries.
@@ -22,6 +26,10 @@ type Contract struct {
 
 type messagePair struct {
 	prev, cur protoreflect.MessageDescriptor
+	// via is the nearest field of the user's files through which the pair
+	// is reached (nil for a root): where a finding inside a read-only
+	// import (a well-known type) is reported.
+	via *fieldPair
 }
 
 type fieldPair struct {
@@ -63,33 +71,50 @@ type diff struct {
 	// closures by name, for the FILE level's name-based rules
 	prevMsgs, curMsgs   map[protoreflect.FullName]protoreflect.MessageDescriptor
 	prevEnums, curEnums map[protoreflect.FullName]protoreflect.EnumDescriptor
+	// reach maps the messages and enums of read-only imports that pair,
+	// on either side, to the nearest user field reaching them.
+	reach map[protoreflect.FullName]*fieldPair
 }
 
 func pair(prev, cur Contract) *diff {
 	d := &diff{prevContract: prev, curContract: cur}
 	seenMsg := map[[2]protoreflect.FullName]bool{}
 	seenEnum := map[[2]protoreflect.FullName]bool{}
+	d.reach = map[protoreflect.FullName]*fieldPair{}
+	// reached records the user field through which read-only types are
+	// first reached: the walk is breadth-first, so the first is the nearest.
+	reached := func(via *fieldPair, ds ...protoreflect.Descriptor) {
+		if via == nil {
+			return
+		}
+		for _, x := range ds {
+			if _, ok := d.reach[x.FullName()]; !ok && readOnly(x) {
+				d.reach[x.FullName()] = via
+			}
+		}
+	}
 	var queue []messagePair
-	push := func(p, c protoreflect.MessageDescriptor) {
+	push := func(p, c protoreflect.MessageDescriptor, via *fieldPair) {
 		key := [2]protoreflect.FullName{p.FullName(), c.FullName()}
 		if seenMsg[key] || (p.FullName() == c.FullName() && IsWellKnown(p) && IsWellKnown(c)) {
 			return
 		}
 		seenMsg[key] = true
-		queue = append(queue, messagePair{p, c})
+		reached(via, p, c)
+		queue = append(queue, messagePair{p, c, via})
 	}
 
 	if prev.Key != nil && cur.Key != nil {
-		push(prev.Key, cur.Key)
+		push(prev.Key, cur.Key, nil)
 	}
 	if len(prev.Values) == 1 && len(cur.Values) == 1 {
-		push(prev.Values[0], cur.Values[0]) // one value: it pairs through the topic, renamed or not
+		push(prev.Values[0], cur.Values[0], nil) // one value: it pairs through the topic, renamed or not
 	} else {
 		for _, p := range prev.Values {
 			found := false
 			for _, c := range cur.Values {
 				if p.FullName() == c.FullName() {
-					push(p, c)
+					push(p, c, nil)
 					found = true
 				}
 			}
@@ -111,14 +136,20 @@ func pair(prev, cur Contract) *diff {
 				d.deleted = append(d.deleted, fieldDelete{mp, p})
 				continue
 			}
-			d.fields = append(d.fields, fieldPair{mp, p, c})
+			fp := fieldPair{mp, p, c}
+			d.fields = append(d.fields, fp)
+			via := mp.via
+			if !readOnly(c) {
+				via = &fp
+			}
 			switch {
 			case p.Message() != nil && c.Message() != nil:
-				push(p.Message(), c.Message())
+				push(p.Message(), c.Message(), via)
 			case p.Enum() != nil && c.Enum() != nil:
 				key := [2]protoreflect.FullName{p.Enum().FullName(), c.Enum().FullName()}
 				if !seenEnum[key] {
 					seenEnum[key] = true
+					reached(via, p.Enum(), c.Enum())
 					d.enums = append(d.enums, enumPair{p.Enum(), c.Enum()})
 				}
 			}
@@ -133,6 +164,48 @@ func pair(prev, cur Contract) *diff {
 	d.prevMsgs, d.prevEnums = closureByName(prev)
 	d.curMsgs, d.curEnums = closureByName(cur)
 	return d
+}
+
+// readOnly reports whether a descriptor is declared in a file the user
+// cannot edit: a well-known type built into the compiler. Every other file
+// of a schema comes from the repository's tree, as imports resolve from
+// the tree only.
+func readOnly(x protoreflect.Descriptor) bool { return IsWellKnown(x) }
+
+// locate is where a violation of the element x is reported, and what its
+// message says first. An element of the user's files is reported where it
+// is declared (at). An element of a read-only import is reported at the
+// nearest user field whose type reaches it, and the prefix says what
+// changed behind that field, in which import; with no such field (a root
+// message that is itself a well-known type) the zero position stands for
+// the topic's declaration.
+func (d *diff) locate(x protoreflect.Descriptor) (registry.Position, protoreflect.FieldDescriptor, string) {
+	if x == nil {
+		return registry.Position{}, nil, ""
+	}
+	if !readOnly(x) {
+		return at(x), nil, ""
+	}
+	var via *fieldPair
+	for p := x; p != nil; p = p.Parent() {
+		if _, isFile := p.(protoreflect.FileDescriptor); isFile {
+			break
+		}
+		if v, ok := d.reach[p.FullName()]; ok {
+			via = v
+			break
+		}
+	}
+	if via == nil {
+		return registry.Position{}, nil, "in " + x.ParentFile().Path() + ", which is built in and cannot be edited: "
+	}
+	typ := kindName(via.cur)
+	if pt := kindName(via.prev); pt != typ {
+		typ = "was " + pt + ", is " + typ
+	}
+	prefix := fmt.Sprintf("field %d %q of %s (%s), inside %s (a well-known import you cannot edit): ",
+		via.cur.Number(), via.cur.Name(), via.msg.cur.FullName(), typ, x.ParentFile().Path())
+	return at(via.cur), via.cur, prefix
 }
 
 func (c Contract) roots() []protoreflect.MessageDescriptor {

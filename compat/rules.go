@@ -62,15 +62,18 @@ type rule struct {
 // violation is one problem a check found, before ignores and modes apply.
 type violation struct {
 	dirs   []registry.Direction    // the directions it breaks
-	pos    registry.Position       // zero File: the topic's declaration
+	where  protoreflect.Descriptor // the element at fault (at gives its position); nil: the topic's declaration
 	anchor protoreflect.Descriptor // current-side element whose comments may ignore it
 	msg    string
 }
 
 type sink struct{ out []violation }
 
-func (r *sink) report(dirs []registry.Direction, pos registry.Position, anchor protoreflect.Descriptor, format string, args ...any) {
-	r.out = append(r.out, violation{dirs: dirs, pos: pos, anchor: anchor, msg: fmt.Sprintf(format, args...)})
+// report records a violation at where: a current-side element, or a
+// previous-side one for deletions; nil for the topic itself. Check turns
+// where into a position in the user's files (see diff.locate).
+func (r *sink) report(dirs []registry.Direction, where, anchor protoreflect.Descriptor, format string, args ...any) {
+	r.out = append(r.out, violation{dirs: dirs, where: where, anchor: anchor, msg: fmt.Sprintf(format, args...)})
 }
 
 // at is where a current-side element is declared; deletions point at the
@@ -276,13 +279,13 @@ func checkTopicSameKey(d *diff, r *sink) {
 	pk, ck := describe(p), describe(c)
 	samekind := (p.Key != nil) == (c.Key != nil)
 	if pk != ck && !(samekind && p.Key != nil) { // message keys pair through the topic, like values
-		r.report(both, registry.Position{}, nil, "the key was %s and is %s: keys decide partitions and key deserializers; keep %s, or publish a new topic", pk, ck, pk)
+		r.report(both, nil, nil, "the key was %s and is %s: keys decide partitions and key deserializers; keep %s, or publish a new topic", pk, ck, pk)
 	}
 }
 
 func checkTopicValueNoDelete(d *diff, r *sink) {
 	for _, rd := range d.roots {
-		r.report(backward, registry.Position{}, nil, "the topic no longer carries %s: records of that type are still on the topic; keep it in values until they have expired", rd.prev.FullName())
+		r.report(backward, nil, nil, "the topic no longer carries %s: records of that type are still on the topic; keep it in values until they have expired", rd.prev.FullName())
 	}
 }
 
@@ -291,7 +294,7 @@ func checkTopicValueNoDelete(d *diff, r *sink) {
 func checkMessageNoDelete(d *diff, r *sink) {
 	for _, name := range sortedKeys(d.prevMsgs) {
 		if _, ok := d.curMsgs[name]; !ok && !d.defines(name) {
-			r.report(both, at(d.prevMsgs[name]), nil, "message %s was deleted or renamed: generated code refers to it by name; keep it", name)
+			r.report(both, d.prevMsgs[name], nil, "message %s was deleted or renamed: generated code refers to it by name; keep it", name)
 		}
 	}
 }
@@ -299,7 +302,7 @@ func checkMessageNoDelete(d *diff, r *sink) {
 func checkEnumNoDelete(d *diff, r *sink) {
 	for _, name := range sortedKeys(d.prevEnums) {
 		if _, ok := d.curEnums[name]; !ok && !d.defines(name) {
-			r.report(both, at(d.prevEnums[name]), nil, "enum %s was deleted or renamed: generated code refers to it by name; keep it", name)
+			r.report(both, d.prevEnums[name], nil, "enum %s was deleted or renamed: generated code refers to it by name; keep it", name)
 		}
 	}
 }
@@ -314,13 +317,13 @@ func checkFileSamePackage(d *diff, r *sink) {
 			continue
 		}
 		seen[mp.cur.ParentFile().Path()] = true
-		r.report(both, at(mp.cur), mp.cur, "%s moved from package %s to %s: the package is part of every generated name; keep package %s", mp.cur.ParentFile().Path(), pp, cp, pp)
+		r.report(both, mp.cur, mp.cur, "%s moved from package %s to %s: the package is part of every generated name; keep package %s", mp.cur.ParentFile().Path(), pp, cp, pp)
 	}
 }
 
 func checkFieldNoDelete(d *diff, r *sink) {
 	for _, fd := range d.deleted {
-		r.report(both, at(fd.prev), fd.msg.cur, "field %d %q of %s was deleted: generated code uses it; mark it [deprecated = true] instead", fd.prev.Number(), fd.prev.Name(), fd.msg.cur.FullName())
+		r.report(both, fd.prev, fd.msg.cur, "field %d %q of %s was deleted: generated code uses it; mark it [deprecated = true] instead", fd.prev.Number(), fd.prev.Name(), fd.msg.cur.FullName())
 	}
 }
 
@@ -329,7 +332,7 @@ func checkFieldNoDelete(d *diff, r *sink) {
 func checkFieldNoDeleteUnlessNumberReserved(d *diff, r *sink) {
 	for _, fd := range d.deleted {
 		if !fd.msg.cur.ReservedRanges().Has(fd.prev.Number()) {
-			r.report(both, at(fd.prev), fd.msg.cur, "field %d %q of %s was deleted without reserving its number: reserve number %d and name %q",
+			r.report(both, fd.prev, fd.msg.cur, "field %d %q of %s was deleted without reserving its number: reserve number %d and name %q",
 				fd.prev.Number(), fd.prev.Name(), fd.msg.cur.FullName(), fd.prev.Number(), fd.prev.Name())
 		}
 	}
@@ -338,7 +341,7 @@ func checkFieldNoDeleteUnlessNumberReserved(d *diff, r *sink) {
 func checkFieldNoDeleteUnlessNameReserved(d *diff, r *sink) {
 	for _, fd := range d.deleted {
 		if !fd.msg.cur.ReservedNames().Has(fd.prev.Name()) && fd.msg.cur.Fields().ByName(fd.prev.Name()) == nil {
-			r.report(both, at(fd.prev), fd.msg.cur, "field %d %q of %s was deleted without reserving its name, which JSON payloads carry: add reserved %q;",
+			r.report(both, fd.prev, fd.msg.cur, "field %d %q of %s was deleted without reserving its name, which JSON payloads carry: add reserved %q;",
 				fd.prev.Number(), fd.prev.Name(), fd.msg.cur.FullName(), fd.prev.Name())
 		}
 	}
@@ -358,7 +361,7 @@ func checkFieldSameType(d *diff, r *sink) {
 			same = kindName(fp.prev) == kindName(fp.cur)
 		}
 		if !same {
-			r.report(both, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: generated code changes type; add a new field instead",
+			r.report(both, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: generated code changes type; add a new field instead",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), kindName(fp.prev), kindName(fp.cur))
 		}
 	}
@@ -432,7 +435,7 @@ func checkFieldWireCompatibleType(d *diff, r *sink) {
 			dirs, why = append(dirs, registry.DirectionForward), reason
 		}
 		if len(dirs) > 0 {
-			r.report(dirs, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s, which is not wire-compatible (%s): keep %s, or add a new field",
+			r.report(dirs, fp.cur, fp.cur, "field %d %q of %s was %s and is %s, which is not wire-compatible (%s): keep %s, or add a new field",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), kindName(fp.prev), kindName(fp.cur), why, kindName(fp.prev))
 		}
 	}
@@ -448,7 +451,7 @@ func checkFieldWireJSONCompatibleType(d *diff, r *sink) {
 			dirs = append(dirs, registry.DirectionForward)
 		}
 		if len(dirs) > 0 {
-			r.report(dirs, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: the binary form is compatible but the JSON form is not; keep %s, or add a new field",
+			r.report(dirs, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: the binary form is compatible but the JSON form is not; keep %s, or add a new field",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), kindName(fp.prev), kindName(fp.cur), kindName(fp.prev))
 		}
 	}
@@ -497,7 +500,7 @@ func checkFieldWireCompatibleCardinality(d *diff, r *sink) {
 			dirs = forward // old singular reader, new repeated data
 		}
 		if len(dirs) > 0 {
-			r.report(dirs, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: a singular reader keeps only the last of repeated values; add a new field instead",
+			r.report(dirs, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: a singular reader keeps only the last of repeated values; add a new field instead",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), pc, cc)
 		}
 	}
@@ -519,7 +522,7 @@ func checkFieldWireJSONCompatibleCardinality(d *diff, r *sink) {
 		if cc.singular() || !pc.singular() {
 			dirs = append(dirs, registry.DirectionForward)
 		}
-		r.report(dirs, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: their JSON forms (value, array, object) differ; add a new field instead",
+		r.report(dirs, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: their JSON forms (value, array, object) differ; add a new field instead",
 			fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), pc, cc)
 	}
 }
@@ -527,7 +530,7 @@ func checkFieldWireJSONCompatibleCardinality(d *diff, r *sink) {
 func checkFieldSameCardinality(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		if pc, cc := cardinalityOf(fp.prev), cardinalityOf(fp.cur); pc != cc {
-			r.report(both, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: generated code changes; keep it %s",
+			r.report(both, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: generated code changes; keep it %s",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), pc, cc, pc)
 		}
 	}
@@ -538,7 +541,7 @@ func checkFieldSameCardinality(d *diff, r *sink) {
 func checkFieldSameName(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		if fp.prev.Name() != fp.cur.Name() {
-			r.report(both, at(fp.cur), fp.cur, "field %d of %s was named %q and is %q: JSON payloads written with proto names and generated accessors use it; keep %q",
+			r.report(both, fp.cur, fp.cur, "field %d of %s was named %q and is %q: JSON payloads written with proto names and generated accessors use it; keep %q",
 				fp.cur.Number(), fp.msg.cur.FullName(), fp.prev.Name(), fp.cur.Name(), fp.prev.Name())
 		}
 	}
@@ -547,7 +550,7 @@ func checkFieldSameName(d *diff, r *sink) {
 func checkFieldSameJSONName(d *diff, r *sink) {
 	for _, fp := range d.fields {
 		if fp.prev.JSONName() != fp.cur.JSONName() {
-			r.report(both, at(fp.cur), fp.cur, "field %d of %s had JSON name %q and has %q: JSON readers drop values under a name they do not know; keep %q",
+			r.report(both, fp.cur, fp.cur, "field %d of %s had JSON name %q and has %q: JSON readers drop values under a name they do not know; keep %q",
 				fp.cur.Number(), fp.msg.cur.FullName(), fp.prev.JSONName(), fp.cur.JSONName(), fp.prev.JSONName())
 		}
 	}
@@ -582,7 +585,7 @@ func checkFieldSameOneof(d *diff, r *sink) {
 		if len(dirs) == 0 {
 			continue
 		}
-		r.report(dirs, at(fp.cur), fp.cur, "field %d %q of %s was %s and is %s: a oneof keeps only the last member set, so values are lost; add a new field instead",
+		r.report(dirs, fp.cur, fp.cur, "field %d %q of %s was %s and is %s: a oneof keeps only the last member set, so values are lost; add a new field instead",
 			fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), oneofName(po), oneofName(co))
 	}
 }
@@ -635,7 +638,7 @@ func checkFieldSameDefault(d *diff, r *sink) {
 		anyEnum := fp.prev.Enum() != nil || fp.cur.Enum() != nil
 		if effectiveDefault(fp.prev) != effectiveDefault(fp.cur) && (fp.prev.HasDefault() || fp.cur.HasDefault() || anyEnum) {
 			pd, cd := defaultString(fp.prev), defaultString(fp.cur)
-			r.report(both, at(fp.cur), fp.cur, "field %d %q of %s defaulted to %s and defaults to %s: unset fields in old records change meaning; keep default %s",
+			r.report(both, fp.cur, fp.cur, "field %d %q of %s defaulted to %s and defaults to %s: unset fields in old records change meaning; keep default %s",
 				fp.cur.Number(), fp.cur.Name(), fp.msg.cur.FullName(), pd, cd, pd)
 		}
 	}
@@ -672,7 +675,7 @@ func checkMessageSameRequiredFields(d *diff, r *sink) {
 		for i := range fields.Len() {
 			c := fields.Get(i)
 			if p := mp.prev.Fields().ByNumber(c.Number()); c.Cardinality() == protoreflect.Required && (p == nil || p.Cardinality() != protoreflect.Required) {
-				r.report(backward, at(c), c, "field %d %q of %s is required and was not: old data without it fails to parse; make it optional",
+				r.report(backward, c, c, "field %d %q of %s is required and was not: old data without it fails to parse; make it optional",
 					c.Number(), c.Name(), mp.cur.FullName())
 			}
 		}
@@ -680,11 +683,11 @@ func checkMessageSameRequiredFields(d *diff, r *sink) {
 		for i := range fields.Len() {
 			p := fields.Get(i)
 			if c := mp.cur.Fields().ByNumber(p.Number()); p.Cardinality() == protoreflect.Required && (c == nil || c.Cardinality() != protoreflect.Required) {
-				pos, anchor := at(p), protoreflect.Descriptor(mp.cur)
+				where, anchor := protoreflect.Descriptor(p), protoreflect.Descriptor(mp.cur)
 				if c != nil {
-					pos, anchor = at(c), c
+					where, anchor = c, c
 				}
-				r.report(forward, pos, anchor, "field %d %q of %s was required and is not: old readers reject new data without it; keep it required and set",
+				r.report(forward, where, anchor, "field %d %q of %s was required and is not: old readers reject new data without it; keep it required and set",
 					p.Number(), p.Name(), mp.cur.FullName())
 			}
 		}
@@ -706,7 +709,7 @@ func jsonFormat(d protoreflect.Descriptor) string {
 func checkMessageSameJSONFormat(d *diff, r *sink) {
 	for _, mp := range d.messages {
 		if pf, cf := jsonFormat(mp.prev), jsonFormat(mp.cur); pf != cf && pf != "" && cf != "" {
-			r.report(both, at(mp.cur), mp.cur, "message %s had json_format %s and has %s: which JSON is valid changes; keep %s", mp.cur.FullName(), pf, cf, pf)
+			r.report(both, mp.cur, mp.cur, "message %s had json_format %s and has %s: which JSON is valid changes; keep %s", mp.cur.FullName(), pf, cf, pf)
 		}
 	}
 }
@@ -714,7 +717,7 @@ func checkMessageSameJSONFormat(d *diff, r *sink) {
 func checkEnumSameJSONFormat(d *diff, r *sink) {
 	for _, ep := range d.enums {
 		if pf, cf := jsonFormat(ep.prev), jsonFormat(ep.cur); pf != cf && pf != "" && cf != "" {
-			r.report(both, at(ep.cur), ep.cur, "enum %s had json_format %s and has %s: which JSON is valid changes; keep %s", ep.cur.FullName(), pf, cf, pf)
+			r.report(both, ep.cur, ep.cur, "enum %s had json_format %s and has %s: which JSON is valid changes; keep %s", ep.cur.FullName(), pf, cf, pf)
 		}
 	}
 }
@@ -757,13 +760,13 @@ func reservedNoDelete(r *sink, cur protoreflect.Descriptor, pr, cr ranges, prevN
 	for i := range pr.Len() {
 		lo, hi := pr.bounds(i)
 		if n, ok := covered(lo, hi, cr); !ok {
-			r.report(both, at(cur), cur, "%s no longer reserves %s (number %d is free again): reservations protect old data from reuse; restore reserved %s;",
+			r.report(both, cur, cur, "%s no longer reserves %s (number %d is free again): reservations protect old data from reuse; restore reserved %s;",
 				cur.FullName(), rangeString(lo, hi), n, rangeString(lo, hi))
 		}
 	}
 	for i := range prevN.Len() {
 		if n := prevN.Get(i); !curN.Has(n) {
-			r.report(both, at(cur), cur, "%s no longer reserves name %q: restore reserved %q;", cur.FullName(), n, n)
+			r.report(both, cur, cur, "%s no longer reserves name %q: restore reserved %q;", cur.FullName(), n, n)
 		}
 	}
 }
@@ -798,7 +801,7 @@ func rangeString(lo, hi int64) string {
 func checkEnumValueNoDelete(d *diff, r *sink) {
 	for _, ep := range d.enums {
 		forDeletedValues(ep, func(v protoreflect.EnumValueDescriptor) {
-			r.report(both, at(v), ep.cur, "enum value %s = %d of %s was deleted: generated code uses it; mark it [deprecated = true] instead", v.Name(), v.Number(), ep.cur.FullName())
+			r.report(both, v, ep.cur, "enum value %s = %d of %s was deleted: generated code uses it; mark it [deprecated = true] instead", v.Name(), v.Number(), ep.cur.FullName())
 		})
 	}
 }
@@ -807,7 +810,7 @@ func checkEnumValueNoDeleteUnlessNumberReserved(d *diff, r *sink) {
 	for _, ep := range d.enums {
 		forDeletedValues(ep, func(v protoreflect.EnumValueDescriptor) {
 			if !ep.cur.ReservedRanges().Has(v.Number()) {
-				r.report(both, at(v), ep.cur, "enum value %s = %d of %s was deleted without reserving its number: reserve number %d and name %q", v.Name(), v.Number(), ep.cur.FullName(), v.Number(), v.Name())
+				r.report(both, v, ep.cur, "enum value %s = %d of %s was deleted without reserving its number: reserve number %d and name %q", v.Name(), v.Number(), ep.cur.FullName(), v.Number(), v.Name())
 			}
 		})
 	}
@@ -817,7 +820,7 @@ func checkEnumValueNoDeleteUnlessNameReserved(d *diff, r *sink) {
 	for _, ep := range d.enums {
 		forDeletedValues(ep, func(v protoreflect.EnumValueDescriptor) {
 			if !ep.cur.ReservedNames().Has(v.Name()) && ep.cur.Values().ByName(v.Name()) == nil {
-				r.report(both, at(v), ep.cur, "enum value %s = %d of %s was deleted without reserving its name, which JSON payloads carry: add reserved %q;", v.Name(), v.Number(), ep.cur.FullName(), v.Name())
+				r.report(both, v, ep.cur, "enum value %s = %d of %s was deleted without reserving its name, which JSON payloads carry: add reserved %q;", v.Name(), v.Number(), ep.cur.FullName(), v.Name())
 			}
 		})
 	}
@@ -842,7 +845,7 @@ func checkEnumValueSameName(d *diff, r *sink) {
 			}
 			if c := ep.cur.Values().ByName(p.Name()); c == nil || c.Number() != p.Number() {
 				cur := ep.cur.Values().ByNumber(p.Number())
-				r.report(both, at(cur), cur, "enum value %d of %s was named %s and is %s: JSON payloads carry the name; keep %s (add the new name as an alias with allow_alias)",
+				r.report(both, cur, cur, "enum value %d of %s was named %s and is %s: JSON payloads carry the name; keep %s (add the new name as an alias with allow_alias)",
 					p.Number(), ep.cur.FullName(), p.Name(), cur.Name(), p.Name())
 			}
 		}
@@ -852,7 +855,7 @@ func checkEnumValueSameName(d *diff, r *sink) {
 func checkEnumSameType(d *diff, r *sink) {
 	for _, ep := range d.enums {
 		if ep.prev.IsClosed() != ep.cur.IsClosed() {
-			r.report(both, at(ep.cur), ep.cur, "enum %s was %s and is %s: readers treat unknown numbers differently; keep it %s",
+			r.report(both, ep.cur, ep.cur, "enum %s was %s and is %s: readers treat unknown numbers differently; keep it %s",
 				ep.cur.FullName(), openness(ep.prev), openness(ep.cur), openness(ep.prev))
 		}
 	}
@@ -873,7 +876,7 @@ func checkClosedEnumNoAddValue(d *diff, r *sink) {
 		vals := ep.cur.Values()
 		for i := range vals.Len() {
 			if v := vals.Get(i); ep.prev.Values().ByNumber(v.Number()) == nil {
-				r.report(forward, at(v), v, "enum value %s = %d was added to closed enum %s: old readers drop numbers they do not know, so the field reads as unset; upgrade consumers first (BACKWARD) or make the enum open",
+				r.report(forward, v, v, "enum value %s = %d was added to closed enum %s: old readers drop numbers they do not know, so the field reads as unset; upgrade consumers first (BACKWARD) or make the enum open",
 					v.Name(), v.Number(), ep.cur.FullName())
 			}
 		}

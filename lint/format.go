@@ -91,6 +91,15 @@ func withTeams(r *Report, services []string) []string {
 	return out
 }
 
+// groupHeader names a group's topics: one topic with what changed, or the
+// several topics one change reaches.
+func groupHeader(r *Report, g group) string {
+	if len(g.topics) == 1 {
+		return topicHeader(r, g.topics[0])
+	}
+	return fmt.Sprintf("%d topics: %s", len(g.topics), g.topic)
+}
+
 // topicHeader describes a topic: its change, mode, level and owner.
 func topicHeader(r *Report, topic string) string {
 	t, ok := r.topic(topic)

@@ -10,8 +10,9 @@ import (
 	registry "github.com/backbone-registry/backbone"
 )
 
-// writeGitHub prints GitHub Actions workflow commands, one per finding, so
-// that each annotates its line in the pull request's diff:
+// writeGitHub prints GitHub Actions workflow commands, one per finding (a
+// change reaching several topics is one annotation naming them), so that
+// each annotates its line in the pull request's diff:
 //
 //	::error file=schemas/retail/orders/v1/orders.proto,line=9,col=3,title=FIELD_NO_DELETE::message
 //
@@ -38,13 +39,20 @@ func writeGitHub(w io.Writer, r *Report) error {
 			}
 		}
 		title := f.Rule
-		if f.Topic != "" {
-			title += " on " + f.Topic
+		topics := f.TopicNames()
+		switch {
+		case len(topics) == 1:
+			title += " on " + topics[0]
+		case len(topics) > 1:
+			title += fmt.Sprintf(" on %d topics", len(topics))
 		}
 		props = append(props, "title="+escapeProperty(title))
 		msg := f.Message
-		if f.Direction != "" {
-			msg += " [breaks " + string(f.Direction) + "]"
+		if d := directionText(f); d != "" {
+			msg += " [breaks " + d + "]"
+		}
+		if len(topics) > 1 {
+			msg += "\nTopics: " + strings.Join(topics, ", ")
 		}
 		if len(f.Consumers) > 0 {
 			msg += "\nConsumers hurt: " + strings.Join(withTeams(r, f.Consumers), ", ")

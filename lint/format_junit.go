@@ -8,7 +8,8 @@ import (
 
 // JUnit XML, as CI systems (GitLab, Jenkins, test reporters) read it: one
 // test suite per topic with findings (and one for findings about no
-// topic), one test case per finding, a <failure> for findings at the
+// topic, and one for each set of topics a shared change reaches, named
+// after them), one test case per finding, a <failure> for findings at the
 // failing severity. Files are relative to the repository, as CI systems
 // link them. Topics that changed compatibly pass a test case each,
 // so a clean run still shows what was checked.
@@ -65,14 +66,19 @@ func writeJUnit(w io.Writer, r *Report, o WriteOptions) error {
 		if name == "" {
 			name = noTopic
 		}
-		seen[g.topic] = true
+		for _, t := range g.topics {
+			seen[t] = true
+		}
 		suite := JUnitSuite{Name: name}
 		for _, f := range g.findings {
 			where := r.ciPosition(f)
 			c := JUnitCase{Name: strings.TrimSpace(f.Rule + " " + where), ClassName: name, File: r.ciPath(f), Line: f.Line}
 			text := where + ": " + string(f.Severity) + " " + f.Rule + ": " + f.Message
-			if f.Direction != "" {
-				text += "\nbreaks: " + string(f.Direction)
+			if d := directionText(f); d != "" {
+				text += "\nbreaks: " + d
+			}
+			if len(g.topics) > 1 {
+				text += "\ntopics: " + g.topic
 			}
 			if len(f.Consumers) > 0 {
 				text += "\nconsumers hurt: " + strings.Join(withTeams(r, f.Consumers), ", ")

@@ -10,7 +10,8 @@ import (
 )
 
 // writeMarkdown prints a pull request comment: for each topic with a
-// breaking change, a table of the changes and a table of the consuming
+// breaking change (or each set of topics one shared change reaches, listed
+// with their modes and owners), a table of the changes and a table of the consuming
 // services and their owning teams (the reviewers to ask), then the other
 // findings, the topics that changed compatibly, and notes. A clean run is
 // a short all-clear.
@@ -29,10 +30,14 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	switch {
 	case len(breaking) > 0:
 		n := 0
+		topics := map[string]bool{}
 		for _, g := range breaking {
 			n += len(g.findings)
+			for _, t := range g.topics {
+				topics[t] = true
+			}
 		}
-		fmt.Fprintf(bw, "## ❌ Schema check: %d breaking %s in %d %s\n\n", n, plural(n, "change", "changes"), len(breaking), plural(len(breaking), "topic", "topics"))
+		fmt.Fprintf(bw, "## ❌ Schema check: %d breaking %s in %d %s\n\n", n, plural(n, "change", "changes"), len(topics), plural(len(topics), "topic", "topics"))
 	case errors > 0:
 		fmt.Fprintf(bw, "## ❌ Schema check: %d %s\n\n", errors, plural(errors, "error", "errors"))
 	default:
@@ -43,28 +48,31 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	}
 
 	for _, g := range breaking {
-		fmt.Fprintf(bw, "### `%s`\n\n", g.topic)
-		if t, ok := r.topic(g.topic); ok {
-			var about []string
-			if t.Compatibility != "" {
-				about = append(about, fmt.Sprintf("Compatibility %s at %s", t.Compatibility, t.Level))
+		if len(g.topics) == 1 {
+			fmt.Fprintf(bw, "### `%s`\n\n", g.topic)
+			if about := topicAbout(r, g.topic); about != "" {
+				fmt.Fprintf(bw, "%s.\n\n", about)
 			}
-			if t.Versions > 1 {
-				about = append(about, fmt.Sprintf("checked against %d earlier versions", t.Versions))
-			}
-			if t.Service != "" {
-				owner := fmt.Sprintf("owned by `%s`", t.Service)
-				if t.Owner != "" {
-					owner += " (" + cell(t.Owner) + ")"
+		} else {
+			// One change reaching several topics: its findings once, and
+			// the topics it reaches.
+			fmt.Fprintf(bw, "### %d topics\n\n| Topic | Compatibility | Owning service |\n|---|---|---|\n", len(g.topics))
+			for _, name := range g.topics {
+				t, _ := r.topic(name)
+				mode := "–"
+				if t.Compatibility != "" {
+					mode = fmt.Sprintf("%s at %s", t.Compatibility, t.Level)
 				}
-				about = append(about, owner)
+				owner := "–"
+				if t.Service != "" {
+					owner = "`" + t.Service + "`"
+					if t.Owner != "" {
+						owner += " (" + cell(t.Owner) + ")"
+					}
+				}
+				fmt.Fprintf(bw, "| `%s` | %s | %s |\n", name, mode, owner)
 			}
-			if t.Change == ChangeDeleted {
-				about = append([]string{"Deleted"}, about...)
-			}
-			if len(about) > 0 {
-				fmt.Fprintf(bw, "%s.\n\n", strings.Join(about, ", "))
-			}
+			fmt.Fprintln(bw)
 		}
 		findingTable(bw, r, g.findings, false)
 		if consumers := g.consumers(); len(consumers) > 0 {
@@ -113,6 +121,32 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	return bw.Flush()
 }
 
+// topicAbout describes a topic's change, mode and owner in a sentence, or "".
+func topicAbout(r *Report, name string) string {
+	t, ok := r.topic(name)
+	if !ok {
+		return ""
+	}
+	var about []string
+	if t.Compatibility != "" {
+		about = append(about, fmt.Sprintf("Compatibility %s at %s", t.Compatibility, t.Level))
+	}
+	if t.Versions > 1 {
+		about = append(about, fmt.Sprintf("checked against %d earlier versions", t.Versions))
+	}
+	if t.Service != "" {
+		owner := fmt.Sprintf("owned by `%s`", t.Service)
+		if t.Owner != "" {
+			owner += " (" + cell(t.Owner) + ")"
+		}
+		about = append(about, owner)
+	}
+	if t.Change == ChangeDeleted {
+		about = append([]string{"Deleted"}, about...)
+	}
+	return strings.Join(about, ", ")
+}
+
 // findingTable prints findings as a table, files relative to the
 // repository; withTopic adds their topic.
 func findingTable(w io.Writer, r *Report, findings []Finding, withTopic bool) {
@@ -124,18 +158,19 @@ func findingTable(w io.Writer, r *Report, findings []Finding, withTopic bool) {
 	for _, f := range findings {
 		icon := map[registry.Severity]string{registry.SeverityError: "❌", registry.SeverityWarning: "⚠️", registry.SeverityInfo: "ℹ️"}[f.Severity]
 		rule := "`" + f.Rule + "`"
-		if f.Direction != "" {
-			rule += " (" + string(f.Direction) + ")"
+		if d := directionText(f); d != "" {
+			rule += " (" + cell(d) + ")"
 		}
 		where := ""
 		if p := r.ciPosition(f); p != "" {
 			where = "`" + p + "`"
 		}
 		if withTopic {
-			topic := ""
-			if f.Topic != "" {
-				topic = "`" + f.Topic + "`"
+			var topics []string
+			for _, t := range f.TopicNames() {
+				topics = append(topics, "`"+t+"`")
 			}
+			topic := strings.Join(topics, ", ")
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", icon, rule, topic, where, cell(f.Message))
 		} else {
 			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", icon, rule, where, cell(f.Message))

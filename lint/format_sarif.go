@@ -11,7 +11,8 @@ import (
 
 // SARIF 2.1.0 (OASIS), the subset code scanning reads: one run whose tool
 // driver lists every rule, and one result per finding with its rule, level,
-// message and location.
+// message and location; a change reaching several topics is one result
+// whose properties list them.
 
 // SARIFSchema is the schema URI a SARIF log names.
 const SARIFSchema = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -169,9 +170,13 @@ func writeSARIF(w io.Writer, r *Report, o WriteOptions) error {
 		props := map[string]any{}
 		if f.Topic != "" {
 			props["topic"] = f.Topic
+			props["topics"] = f.TopicNames()
 		}
 		if f.Direction != "" {
 			props["direction"] = f.Direction
+		}
+		if len(f.Directions) > 0 {
+			props["directions"] = f.Directions
 		}
 		if len(f.Consumers) > 0 {
 			props["consumers"] = f.Consumers
@@ -190,9 +195,13 @@ func writeSARIF(w io.Writer, r *Report, o WriteOptions) error {
 	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
 }
 
-// sarifText is a result's message, with the consumers it hurts.
+// sarifText is a result's message, with the topics it reaches (when
+// several) and the consumers it hurts.
 func sarifText(r *Report, f Finding) string {
 	msg := f.Message
+	if topics := f.TopicNames(); len(topics) > 1 {
+		msg += "\nTopics: " + strings.Join(topics, ", ")
+	}
 	if len(f.Consumers) > 0 {
 		msg += "\nConsumers hurt: " + strings.Join(withTeams(r, f.Consumers), ", ")
 	}

@@ -21,7 +21,8 @@ const (
 
 // writeText prints findings grouped by topic, for people: findings about
 // no topic first, then each topic with what changed, its findings and the
-// consumers they hurt, then notes and the summary.
+// consumers they hurt (a change reaching several topics is printed once,
+// under the list of those topics), then notes and the summary.
 //
 //	acme.retail.orders.events (changed; BACKWARD at WIRE_JSON; owner orders-team)
 //	  schemas/retail/orders/v1/orders.proto:9:3: error FIELD_NO_DELETE (BACKWARD): …
@@ -40,7 +41,7 @@ func writeText(w io.Writer, r *Report, o WriteOptions) error {
 		}
 		indent := ""
 		if g.topic != "" {
-			fmt.Fprintln(bw, paint(ansiBold, topicHeader(r, g.topic)))
+			fmt.Fprintln(bw, paint(ansiBold, groupHeader(r, g)))
 			indent = "  "
 		}
 		for _, f := range g.findings {
@@ -54,8 +55,8 @@ func writeText(w io.Writer, r *Report, o WriteOptions) error {
 				sev = paint(ansiCyan, sev)
 			}
 			rule := f.Rule
-			if f.Direction != "" {
-				rule += " (" + string(f.Direction) + ")"
+			if d := directionText(f); d != "" {
+				rule += " (" + d + ")"
 			}
 			where := f.Position.String()
 			if where != "" {

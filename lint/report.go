@@ -3,6 +3,7 @@ package lint
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/catalog"
@@ -19,7 +20,8 @@ type Report struct {
 	Against string `json:"against,omitempty"`
 	Base    string `json:"base,omitempty"`
 	// Findings: compile errors, governance findings, then compatibility
-	// findings topic by topic.
+	// findings by (first) topic. One change is one finding, whatever the
+	// number of topics it reaches: each lists them in Topics.
 	Findings []Finding `json:"findings"`
 	// Topics are the topics whose contract changed, appeared or
 	// disappeared compared with the base, sorted by name.
@@ -37,9 +39,20 @@ type Report struct {
 
 // Finding is a rule's verdict with the owning teams of the consumers it
 // hurts. Its File is shown under the report's Root.
+//
+// The same rule at the same place with the same message is one finding:
+// a change to a message shared by many topics lists every topic (Topics)
+// and every consumer of any of them, at the strictest severity any of them
+// gives it. Direction is the direction the change breaks when every topic
+// sees the same one; topics whose modes differ may see one change break
+// different directions (a BACKWARD topic and a FORWARD topic sharing a
+// message), and then Direction is empty and Directions says, topic by
+// topic, which direction each sees: BOTH is never made up from two topics
+// that each break one way.
 type Finding struct {
 	registry.Finding
-	Teams []string `json:"teams,omitempty"` // owning teams of Consumers, sorted
+	Teams      []string                      `json:"teams,omitempty"`      // owning teams of Consumers, sorted
+	Directions map[string]registry.Direction `json:"directions,omitempty"` // topic → direction, when topics disagree
 
 	rel    string // File relative to the schema root
 	compat bool   // a compatibility finding, from the comparison with the base
@@ -106,8 +119,10 @@ func (r *Report) addCompat(f registry.Finding) {
 
 func (r *Report) note(n string) { r.Notes = append(r.Notes, n) }
 
-// finish sorts the topics, places files under the root and counts.
+// finish merges findings of one change, sorts the topics, places files
+// under the root and counts.
 func (r *Report) finish() {
+	r.Findings = merge(r.Findings)
 	sortTopics(r.Topics)
 	// Compatibility findings follow the order of their topics; the rest
 	// keep the catalogue's order (by file and position).
@@ -157,6 +172,119 @@ func (r *Report) finish() {
 	s.ConsumersAffected = len(affected)
 }
 
+// findingKey identifies a finding: its rule, place and message. The
+// message says what was and what is (and against which earlier version),
+// so two topics seeing the same change get the same message.
+type findingKey struct {
+	rule, file   string
+	line, column int
+	message      string
+}
+
+// merge makes one finding of the findings of one change (see Finding),
+// keeping the order of first appearance.
+func merge(in []Finding) []Finding {
+	type merged struct {
+		services   map[string]string // topic → its owning service
+		directions map[string]registry.Direction
+	}
+	out := make([]Finding, 0, len(in))
+	var info []merged
+	index := map[findingKey]int{}
+	for _, f := range in {
+		k := findingKey{f.Rule, f.rel, f.Line, f.Column, f.Message}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			info = append(info, merged{services: map[string]string{}, directions: map[string]registry.Direction{}})
+			g := f
+			g.Topics, g.Consumers, g.Teams, g.Directions = nil, nil, nil, nil
+			out = append(out, g)
+		}
+		m, mi := &out[i], info[i]
+		topics := f.TopicNames()
+		for _, t := range topics {
+			if _, seen := mi.services[t]; !seen || f.Topic == t {
+				mi.services[t] = f.Service
+			}
+		}
+		m.Topics = union(m.Topics, topics)
+		if len(f.Consumers) > 0 {
+			m.Consumers = union(m.Consumers, f.Consumers)
+		}
+		if len(f.Teams) > 0 {
+			m.Teams = union(m.Teams, f.Teams)
+		}
+		if !m.Severity.AtLeast(f.Severity) {
+			m.Severity = f.Severity
+		}
+		m.compat = m.compat || f.compat
+		for _, t := range topics {
+			d := f.Direction
+			if pd, ok := f.Directions[t]; ok {
+				d = pd
+			}
+			if d != "" {
+				mi.directions[t] = unionDirection(mi.directions[t], d)
+			}
+		}
+	}
+	for i := range out {
+		f, mi := &out[i], info[i]
+		if len(f.Topics) == 0 {
+			f.Topics = nil
+		} else {
+			f.Topic, f.Service = f.Topics[0], mi.services[f.Topics[0]]
+		}
+		if len(f.Consumers) == 0 {
+			f.Consumers = nil
+		}
+		if len(f.Teams) == 0 {
+			f.Teams = nil
+		}
+		f.Direction, f.Directions = "", nil
+		for _, d := range mi.directions {
+			if f.Direction == "" {
+				f.Direction = d
+			} else if d != f.Direction {
+				f.Direction, f.Directions = "", mi.directions
+				break
+			}
+		}
+	}
+	return out
+}
+
+// unionDirection is the directions one topic sees broken by a change.
+func unionDirection(a, b registry.Direction) registry.Direction {
+	if a == "" || a == b {
+		return b
+	}
+	return registry.DirectionBoth
+}
+
+// directionText says which directions a finding breaks, e.g. "BACKWARD",
+// or "BACKWARD for a.events; FORWARD for b.events" when topics disagree.
+func directionText(f Finding) string {
+	if f.Direction != "" || len(f.Directions) == 0 {
+		return string(f.Direction)
+	}
+	byDir := map[registry.Direction][]string{}
+	for _, t := range f.TopicNames() {
+		if d, ok := f.Directions[t]; ok {
+			byDir[d] = append(byDir[d], t)
+		}
+	}
+	var parts []string
+	for _, d := range []registry.Direction{registry.DirectionBackward, registry.DirectionForward, registry.DirectionBoth} {
+		if ts := byDir[d]; len(ts) > 0 {
+			parts = append(parts, string(d)+" for "+strings.Join(ts, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // ciPath is a finding's file as CI systems name it: relative to the top of
 // the repository when the root is in one, else as displayed.
 func (r *Report) ciPath(f Finding) string {
@@ -183,27 +311,33 @@ func (r *Report) topic(name string) (TopicChange, bool) {
 	return TopicChange{}, false
 }
 
-// groups splits the findings by topic: findings about no topic first, then
-// topics by name, each with its findings in report order.
+// groups splits the findings by the topics they reach: findings about no
+// topic first, then each set of topics (one topic, or the several a shared
+// change reaches) by name, each with its findings in report order.
 func (r *Report) groups() []group {
 	var out []group
 	index := map[string]int{}
 	for _, f := range r.Findings {
-		i, ok := index[f.Topic]
+		topics := f.TopicNames()
+		key := strings.Join(topics, "\x00")
+		i, ok := index[key]
 		if !ok {
 			i = len(out)
-			index[f.Topic] = i
-			out = append(out, group{topic: f.Topic})
+			index[key] = i
+			out = append(out, group{topic: strings.Join(topics, ", "), topics: topics})
 		}
 		out[i].findings = append(out[i].findings, f)
 	}
-	slices.SortStableFunc(out, func(a, b group) int { return cmp.Compare(a.topic, b.topic) })
+	slices.SortStableFunc(out, func(a, b group) int {
+		return cmp.Compare(strings.Join(a.topics, "\x00"), strings.Join(b.topics, "\x00"))
+	})
 	return out
 }
 
-// group is the findings about one topic ("" for none).
+// group is the findings about one set of topics (none: topic is "").
 type group struct {
-	topic    string
+	topic    string   // the topics, comma-separated
+	topics   []string // sorted
 	findings []Finding
 }
 

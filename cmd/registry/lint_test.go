@@ -490,6 +490,45 @@ func TestLintFormats(t *testing.T) {
 	checkJUnit(t, r.stdout)
 }
 
+// TestLintSharedChange: a change to a message in a common file that ten
+// topics' messages import (five owning services, seven consumers) is one
+// finding listing the ten topics and every consumer, in every format; the
+// golden files show it, and the count is checked in each.
+func TestLintSharedChange(t *testing.T) {
+	t.Parallel()
+	repo := gitfixture.New(t)
+	repo.Commit("estate", gitfixture.SharedFiles("BACKWARD", nil))
+	repo.Write(map[string]string{gitfixture.SharedPath: gitfixture.SharedProto("int64")})
+	root := filepath.Join(repo.Dir, "schemas")
+	const change = `field 2 \"note\" of acme.common.v1.Shared was string and is int64`
+	for _, format := range []string{"text", "json", "github", "sarif", "junit", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			r := runLint(t, repo.Dir, "", root, "--against", "main", "--format", format)
+			if r.code != exitError || r.stderr != "" {
+				t.Fatalf("exit code %d, stderr %s", r.code, r.stderr)
+			}
+			ext := map[string]string{"text": "txt", "json": "json", "github": "txt", "sarif": "sarif", "junit": "xml", "markdown": "md"}[format]
+			golden(t, filepath.Join("testdata", "lint", "shared-"+format+"."+ext), r.stdout)
+			want := strings.ReplaceAll(change, `\"`, `"`)
+			switch format {
+			case "json", "sarif":
+				want = change
+			case "junit":
+				want = strings.ReplaceAll(change, `\"`, "&#34;") // the failure's message attribute; its text repeats it
+			}
+			if n := strings.Count(r.stdout, want); n != 1 {
+				t.Errorf("the change is printed %d times, want once", n)
+			}
+			for _, c := range append(gitfixture.SharedTopics(), gitfixture.SharedConsumers()...) {
+				if !strings.Contains(r.stdout, c) {
+					t.Errorf("%s is not named", c)
+				}
+			}
+		})
+	}
+}
+
 // checkJSON decodes the documented shape.
 func checkJSON(t *testing.T, out string) {
 	t.Helper()
