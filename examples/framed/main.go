@@ -57,7 +57,7 @@ const orderEvent = `{
 func main() {
 	registryURL := flag.String("registry", "http://localhost:8081", "Backbone registry URL")
 	cacheDir := flag.String("cache", "", "keep fetched schemas in this directory, and start from them when the registry is down")
-	token := flag.String("token", os.Getenv("BACKBONE_TOKEN"), "bearer token, if the registry requires credentials (default $BACKBONE_TOKEN)")
+	token := flag.String("token", os.Getenv("REGISTRY_TOKEN"), "bearer token, if the registry requires credentials (default $REGISTRY_TOKEN)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
