@@ -256,7 +256,7 @@ func (in *Ingester) Sync(ctx context.Context) (int, error) {
 	}
 	head, err := in.Source.Fetch(ctx)
 	if err != nil {
-		return 0, err
+		return 0, &SourceError{err}
 	}
 	last := in.hist.State().Commit
 	if head == last {
@@ -282,7 +282,7 @@ func (in *Ingester) Sync(ctx context.Context) (int, error) {
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("walk history: %w", err)
+		return 0, &SourceError{fmt.Errorf("walk history: %w", err)}
 	}
 	for i, c := range commits {
 		var o []string

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync/atomic"
@@ -17,6 +19,55 @@ type SyncStatus struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"` // credentials never appear here
 	Failures    int       `json:"consecutive_failures"`
+	// FailingSince is the first of the consecutive failures.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Syncing is set while an attempt is under way (the first sync of a
+	// large repository takes a while; the status says so meanwhile).
+	Syncing bool `json:"syncing,omitempty"`
+	// Degraded says, one line per backend, what is failing while the last
+	// snapshot is still served: "git: …" (the repository cannot be
+	// fetched), "database: …" (the store cannot be reached), "sync: …"
+	// (a commit cannot be ingested). Empty when all is well.
+	Degraded []string `json:"degraded,omitempty"`
+
+	backend    string // "git", "database" or "sync": what the failures are about
+	restoreErr string // a follower's last failed reload from the store
+}
+
+// SourceError is a failure to read the repository (fetch, history), as
+// opposed to the store or the content: the status reports it as Git's.
+type SourceError struct{ Err error }
+
+func (e *SourceError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the source's error.
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// fail records one more consecutive failure of backend.
+func (st *SyncStatus) fail(backend, msg string) {
+	if st.Failures == 0 {
+		st.FailingSince = time.Now()
+	}
+	st.Failures++
+	st.LastError, st.backend = msg, backend
+}
+
+// heal clears the failures.
+func (st *SyncStatus) heal() {
+	st.Failures, st.LastError, st.backend, st.FailingSince = 0, "", "", time.Time{}
+}
+
+// published is st as Status returns it, with Degraded filled in.
+func (st SyncStatus) published() SyncStatus {
+	st.Degraded = nil
+	if st.Failures > 0 {
+		st.Degraded = append(st.Degraded, fmt.Sprintf("%s: %s (%d consecutive failures since %s)",
+			st.backend, st.LastError, st.Failures, st.FailingSince.UTC().Format(time.RFC3339)))
+	}
+	if st.restoreErr != "" {
+		st.Degraded = append(st.Degraded, "database: reload from the store: "+st.restoreErr)
+	}
+	return st
 }
 
 // SyncReport describes one sync attempt.
@@ -111,8 +162,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 			st = s.lead(ctx, st)
 		}
 		if st.Leader {
-			st.LastAttempt = time.Now()
+			st.LastAttempt, st.Syncing = time.Now(), true
+			attempting := st.published()
+			s.status.Store(&attempting)
 			n, err := s.Ingester.Sync(ctx)
+			st.Syncing = false
 			if s.Observe != nil && ctx.Err() == nil {
 				s.Observe(SyncReport{Duration: time.Since(st.LastAttempt), Commits: n, Err: err})
 			}
@@ -128,17 +182,23 @@ func (s *Syncer) Run(ctx context.Context) error {
 				}
 				_ = s.Ingester.Restore(ctx)
 			case err != nil:
-				st.Failures++
-				st.LastError = registry.ErrorMessage(err) // never the remote's words: the status is anonymous
+				backend := "sync"
+				if se := (*SourceError)(nil); errors.As(err, &se) {
+					backend = "git"
+				} else if code := registry.ErrorCode(err); code == registry.EUNAVAILABLE || code == registry.EINTERNAL {
+					backend = "database" // the content is fine but could not be stored
+				}
+				st.fail(backend, registry.ErrorMessage(err)) // never the remote's words: the status is anonymous
 				s.Log.Error("sync", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 			default:
-				st.Failures, st.LastError, st.LastSuccess = 0, "", time.Now()
+				st.heal()
+				st.LastSuccess = time.Now()
 				if n > 0 {
 					s.Log.Info("synced", slog.Int("commits", n))
 				}
 			}
 		}
-		published := st
+		published := st.published()
 		s.status.Store(&published)
 
 		select {
@@ -155,7 +215,10 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			if !st.Leader {
 				if err := s.Ingester.Restore(ctx); err != nil {
+					st.restoreErr = registry.ErrorMessage(err)
 					s.Log.Error("reload from store", slog.Any("error", err))
+				} else {
+					st.restoreErr = ""
 				}
 			}
 		case <-time.After(s.wait(st.Failures)):
@@ -172,23 +235,25 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
-			st.Failures++
-			st.LastError = "take the sync lease: " + registry.ErrorMessage(err)
+			st.fail("database", "take the sync lease: "+registry.ErrorMessage(err))
 			s.Log.Error("take the sync lease", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 		}
 		if st.Leader {
 			s.Log.Warn("lost the sync lease")
 		}
 	case led && !st.Leader:
+		if st.backend == "database" {
+			st.heal() // the store answers again
+		}
 		s.Log.Info("took the sync lease")
 		if err := s.Ingester.Restore(ctx); err != nil { // catch up with the previous leader
 			s.Log.Error("restore from store", slog.Any("error", err))
 		}
 	case !led && st.Leader:
 		s.Log.Warn("lost the sync lease: another replica leads")
-		st.Failures, st.LastError = 0, ""
+		st.heal()
 	case !led:
-		st.Failures, st.LastError = 0, "" // a follower that reaches the store is healthy
+		st.heal() // a follower that reaches the store is healthy
 	}
 	st.Leader = led
 	return st

@@ -26,7 +26,8 @@ func TestServeNeverShowsTheSourcesCredentials(t *testing.T) {
 	// Wait for the first sync attempt to fail (an event, not a time budget).
 	var status struct {
 		Sync struct {
-			LastError string `json:"last_error"`
+			LastError string   `json:"last_error"`
+			Degraded  []string `json:"degraded"`
 		} `json:"sync"`
 	}
 	for deadline := time.Now().Add(time.Minute); status.Sync.LastError == ""; {
@@ -37,6 +38,9 @@ func TestServeNeverShowsTheSourcesCredentials(t *testing.T) {
 		if status.Sync.LastError == "" {
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	if len(status.Sync.Degraded) != 1 || !strings.HasPrefix(status.Sync.Degraded[0], "git: ") {
+		t.Errorf("/v1/status sync.degraded: got %q, want one line about git", status.Sync.Degraded)
 	}
 	bodies := map[string]string{"stdout (banner)": stdout.String()}
 	for _, p := range []string{"/v1/status", "/status", "/readyz"} {
