@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -143,4 +144,36 @@ func TestScanNesting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plainFile is an ordinary .proto file of n messages.
+func plainFile(n int) []byte {
+	var b strings.Builder
+	b.WriteString("syntax = \"proto3\";\npackage my;\n")
+	for i := range n {
+		fmt.Fprintf(&b, "// Message %d, with a comment {braces} \"and quotes\".\nmessage M%d {\n  string a = 1 [json_name = \"x\"];\n  repeated string c = 3;\n  map<string, int32> e = 5;\n}\n", i, i)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkScanNesting measures the pre-scan against the compilation it
+// guards, on the same ordinary file: the ratio of the two is its overhead.
+func BenchmarkScanNesting(b *testing.B) {
+	src := plainFile(2_000)
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			if d := scanNesting("a.proto", src, DefaultLimits.MaxNesting); d != nil {
+				b.Fatal(d)
+			}
+		}
+	})
+	b.Run("compile", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			if _, err := CompileSources(b.Context(), map[string][]byte{"a.proto": src}, DefaultLimits); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
