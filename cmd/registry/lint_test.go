@@ -332,6 +332,26 @@ func TestLintAgainst(t *testing.T) {
 			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "  acme.common.v1.Money total = 4;\n", "  acme.common.v1.Money total = 4;\n  // Gift wrap.\n  bool gift = 5;\n")})
 			return repo.Dir, url
 		}, args: []string{"--against", "$REGISTRY"}, code: exitOK, stdout: []string{"against $REGISTRY: 1 topic changed, 0 new, 0 deleted; 0 breaking"}},
+		{name: "base does not compile: checked against its nearest loading ancestor", repo: func(t *testing.T) (string, string) {
+			repo := gitfixture.New(t)
+			files := fixtureFiles("BACKWARD")
+			repo.Commit("v1", files)
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = 2") // syntax error
+			repo.Commit("broken", files)
+			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "int64 note = 2;")})
+			return repo.Dir, ""
+		}, args: []string{"--against", "main"}, code: exitError, stdout: []string{
+			"error FIELD_WIRE_COMPATIBLE_TYPE (BACKWARD)", "base main (", ") does not compile", "its nearest first-parent ancestor that loads"}},
+		{name: "no commit of the base's history loads: exit 2", repo: func(t *testing.T) (string, string) {
+			repo := gitfixture.New(t)
+			files := fixtureFiles("BACKWARD")
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = 2")
+			repo.Commit("broken from the start", files)
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = = 2;")
+			repo.Commit("still broken", files)
+			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "int64 note = 2;")})
+			return repo.Dir, ""
+		}, args: []string{"--against", "main"}, code: exitUsage, stderr: []string{"main (", "does not load and no first-parent ancestor of it does"}},
 		{name: "bad ref", repo: edits(nil), args: []string{"--against", "no-such-branch"}, code: exitUsage,
 			stderr: []string{`unknown revision "no-such-branch"`}},
 		{name: "not in a Git repository", repo: func(t *testing.T) (string, string) {
