@@ -85,7 +85,7 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 		// Never a silent pass: compare with what the registry would serve,
 		// the nearest first-parent ancestor whose tree loads.
 		baseErr := err
-		shas, _, ferr := repo.FirstParents(ctx, sha, c.opts.HistoryDepth+1)
+		shas, shallow, ferr := repo.FirstParents(ctx, sha, c.opts.HistoryDepth+1)
 		if ferr != nil {
 			return fmt.Errorf("%s (%s) does not load (%s), and its history cannot be read: %w", c.opts.Against, short(sha), oneLine(baseErr), ferr)
 		}
@@ -109,7 +109,11 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 			break
 		}
 		if !found {
-			return fmt.Errorf("%s (%s) does not load and no first-parent ancestor of it does, so compatibility cannot be checked: %s", c.opts.Against, short(sha), oneLine(baseErr))
+			why := ""
+			if shallow {
+				why = " (the history is shallow: fetch-depth: 0 reads further back)"
+			}
+			return fmt.Errorf("%s (%s) does not load and no first-parent ancestor of it does%s, so compatibility cannot be checked: %s", c.opts.Against, short(sha), why, oneLine(baseErr))
 		}
 	}
 	c.base = base
