@@ -50,36 +50,71 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	}
 
 	// Topics whose inputs are unchanged have the base's contract: skip them.
-	var todo []changed
-	need := map[string]bool{}
-	wfiles := c.w.Files()
-	for _, t := range c.w.Topics(catalog.TopicFilter{}) {
-		ct, ok := c.w.ContractOf(t)
-		if !ok {
-			continue // MESSAGE_NOT_FOUND says why
-		}
-		in := inputs(c.w, t, ct)
-		same := true
-		for p := range in {
-			if b, ok := files[p]; !ok || !bytes.Equal(b, wfiles[p]) {
-				same = false
-				break
+	plan := func(files map[string][]byte) ([]changed, map[string]bool) {
+		var todo []changed
+		need := map[string]bool{}
+		wfiles := c.w.Files()
+		for _, t := range c.w.Topics(catalog.TopicFilter{}) {
+			ct, ok := c.w.ContractOf(t)
+			if !ok {
+				continue // MESSAGE_NOT_FOUND says why
+			}
+			in := inputs(c.w, t, ct)
+			same := true
+			for p := range in {
+				if b, ok := files[p]; !ok || !bytes.Equal(b, wfiles[p]) {
+					same = false
+					break
+				}
+			}
+			if same {
+				continue
+			}
+			todo = append(todo, changed{t, ct})
+			for p := range in {
+				need[p] = true
 			}
 		}
-		if same {
-			continue
-		}
-		todo = append(todo, changed{t, ct})
-		for p := range in {
-			need[p] = true
-		}
+		return todo, need
 	}
+	todo, need := plan(files)
 
 	b := &gitBase{ctx: ctx, opts: c.opts.Catalog}
 	base, err := b.load(files, need)
 	if err != nil {
-		c.rep.note(fmt.Sprintf("compatibility not checked: %s does not load (%s)", c.opts.Against, oneLine(err)))
-		return nil
+		// Never a silent pass: compare with what the registry would serve,
+		// the nearest first-parent ancestor whose tree loads.
+		baseErr := err
+		shas, shallow, ferr := repo.FirstParents(ctx, sha, c.opts.HistoryDepth+1)
+		if ferr != nil {
+			return fmt.Errorf("%s (%s) does not load (%s), and its history cannot be read: %w", c.opts.Against, short(sha), oneLine(baseErr), ferr)
+		}
+		found := false
+		for _, anc := range shas[min(1, len(shas)):] {
+			af, terr := repo.Tree(ctx, anc, treeOpts)
+			if terr != nil {
+				break
+			}
+			if _, ok := af[catalog.RepoFile]; !ok {
+				break // before the schema root existed
+			}
+			at, an := plan(af)
+			ab, lerr := b.load(af, an)
+			if lerr != nil {
+				continue
+			}
+			c.rep.note(fmt.Sprintf("base %s (%s) does not compile (%s); checked against %s, its nearest first-parent ancestor that loads", c.opts.Against, short(sha), oneLine(baseErr), short(anc)))
+			sha, files, todo, base, found = anc, af, at, ab, true
+			c.rep.Base = anc
+			break
+		}
+		if !found {
+			why := ""
+			if shallow {
+				why = " (the history is shallow: fetch-depth: 0 reads further back)"
+			}
+			return fmt.Errorf("%s (%s) does not load and no first-parent ancestor of it does%s, so compatibility cannot be checked: %s", c.opts.Against, short(sha), why, oneLine(baseErr))
+		}
 	}
 	c.base = base
 

@@ -332,6 +332,26 @@ func TestLintAgainst(t *testing.T) {
 			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "  acme.common.v1.Money total = 4;\n", "  acme.common.v1.Money total = 4;\n  // Gift wrap.\n  bool gift = 5;\n")})
 			return repo.Dir, url
 		}, args: []string{"--against", "$REGISTRY"}, code: exitOK, stdout: []string{"against $REGISTRY: 1 topic changed, 0 new, 0 deleted; 0 breaking"}},
+		{name: "base does not compile: checked against its nearest loading ancestor", repo: func(t *testing.T) (string, string) {
+			repo := gitfixture.New(t)
+			files := fixtureFiles("BACKWARD")
+			repo.Commit("v1", files)
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = 2") // syntax error
+			repo.Commit("broken", files)
+			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "int64 note = 2;")})
+			return repo.Dir, ""
+		}, args: []string{"--against", "main"}, code: exitError, stdout: []string{
+			"error FIELD_WIRE_COMPATIBLE_TYPE (BACKWARD)", "base main (", ") does not compile", "its nearest first-parent ancestor that loads"}},
+		{name: "no commit of the base's history loads: exit 2", repo: func(t *testing.T) (string, string) {
+			repo := gitfixture.New(t)
+			files := fixtureFiles("BACKWARD")
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = 2")
+			repo.Commit("broken from the start", files)
+			files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = = 2;")
+			repo.Commit("still broken", files)
+			repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "int64 note = 2;")})
+			return repo.Dir, ""
+		}, args: []string{"--against", "main"}, code: exitUsage, stderr: []string{"main (", "does not load and no first-parent ancestor of it does"}},
 		{name: "bad ref", repo: edits(nil), args: []string{"--against", "no-such-branch"}, code: exitUsage,
 			stderr: []string{`unknown revision "no-such-branch"`}},
 		{name: "not in a Git repository", repo: func(t *testing.T) (string, string) {
@@ -345,6 +365,26 @@ func TestLintAgainst(t *testing.T) {
 			t.Cleanup(func() { stop() })
 			return repo.Dir, base
 		}, args: []string{"--against", "$REGISTRY"}, code: exitUsage, stderr: []string{"404 Not Found: no version history"}},
+		{name: "a registry answering 500 is an error, not a pass", repo: func(t *testing.T) (string, string) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "database down", http.StatusInternalServerError)
+			}))
+			t.Cleanup(srv.Close)
+			return fixtureRepo(t, nil).Dir, srv.URL
+		}, args: []string{"--against", "$REGISTRY"}, code: exitUsage, stderr: []string{"500"}},
+		{name: "a registry failing on versions only is an error, not a pass", repo: func(t *testing.T) (string, string) {
+			repo := fixtureRepo(t, map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "int64 note = 2;")})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v1/topics" {
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"topics":[{"name":"acme.retail.orders.events","service":"acme.retail.orders"}]}`))
+					return
+				}
+				http.Error(w, "database down", http.StatusInternalServerError)
+			}))
+			t.Cleanup(srv.Close)
+			return repo.Dir, srv.URL
+		}, args: []string{"--against", "$REGISTRY"}, code: exitUsage, stderr: []string{"500"}},
 		{name: "bad format", repo: edits(nil), args: []string{"--format", "yaml"}, code: exitUsage, stderr: []string{"--format"}},
 		{name: "bad history depth", repo: edits(nil), args: []string{"--against", "main", "--history-depth", "0"}, code: exitUsage, stderr: []string{"--history-depth"}},
 	}
@@ -853,5 +893,40 @@ func TestLintOutputs(t *testing.T) {
 	}
 	if r := runLint(t, repo.Dir, "", root, "--against", "main"); strings.Contains(r.stdout, "\x1b[") {
 		t.Errorf("not a terminal: ANSI colour in\n%q", r.stdout)
+	}
+}
+
+// TestLintAgainstBrokenBaseNamesAncestor: a base two commits of broken
+// content deep is checked against the commit before them, which the JSON
+// report's base and notes name.
+func TestLintAgainstBrokenBaseNamesAncestor(t *testing.T) {
+	t.Parallel()
+	repo := gitfixture.New(t)
+	files := fixtureFiles("BACKWARD")
+	repo.Commit("v0", files)
+	files[ordersPath] = edit(fixtureOrders, "string note = 2;", "int64 note = 2;")
+	good := repo.Commit("v1: note becomes int64", files)
+	files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = 2")
+	repo.Commit("broken", files)
+	files[ordersPath] = edit(fixtureOrders, "string note = 2;", "string note = = 2;")
+	repo.Commit("still broken", files)
+	repo.Write(map[string]string{ordersPath: edit(fixtureOrders, "string note = 2;", "string note = 2;\n  // Gift wrap.\n  bool gift = 9;")})
+	r := runLint(t, repo.Dir, "", filepath.Join(repo.Dir, "schemas"), "--against", "main", "--format", "json")
+	var rep struct {
+		Base  string   `json:"base"`
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("json: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	if r.code != exitError { // int64 -> string back from the ancestor is breaking
+		t.Errorf("exit code: got %d, want %d\nstdout:\n%s", r.code, exitError, r.stdout)
+	}
+	if rep.Base != good {
+		t.Errorf("base: got %q, want the last loading commit %q", rep.Base, good)
+	}
+	want := "checked against " + good[:12] + ", its nearest first-parent ancestor that loads"
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+		t.Errorf("notes: got %q, want one containing %q", rep.Notes, want)
 	}
 }
