@@ -463,14 +463,14 @@ func TestLoadInvalid(t *testing.T) {
 			name:    "proto over the file size limit",
 			changes: []change{set("common/v1/big.proto", bigProto)},
 			limits:  compat.Limits{MaxFileSize: 2000},
-			want:    []wantDiag{{"common/v1/big.proto", 0, 0, "file larger than 2000 bytes (limit)"}},
+			want:    []wantDiag{{"common/v1/big.proto", 0, 0, "is larger than the per-file limit of 2 KiB"}},
 		},
 		{
-			// six repository files, in walk order: money.proto, registry.yaml,
-			// orders' service.yaml and .proto, stock's service.yaml and .proto
+			// three .proto files, in walk order: money, orders, stock (the
+			// YAML files do not count)
 			name:   "too many files",
-			limits: compat.Limits{MaxFiles: 5},
-			want:   []wantDiag{{stockProto, 0, 0, "more than 5 files (limit)"}},
+			limits: compat.Limits{MaxFiles: 2},
+			want:   []wantDiag{{stockProto, 0, 0, "more than 2 .proto files (limit)"}},
 		},
 		{
 			name:    "directories nested too deep",

@@ -64,8 +64,8 @@ func (l Limits) WithDefaults() Limits {
 // DefaultLimits are generous for real repositories and small enough that a
 // hostile pull request cannot exhaust the server.
 var DefaultLimits = Limits{
-	MaxFileSize: 1 << 20,
-	MaxFiles:    20_000,
+	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB
+	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
 	MaxDepth:    32,
 	Timeout:     60 * time.Second,
 	MaxNesting:  64,
@@ -282,6 +282,7 @@ func hasDotDot(name string) bool {
 func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[string][]byte, []registry.Diagnostic) {
 	sources := map[string][]byte{}
 	var diags []registry.Diagnostic
+	protos := 0 // only .proto files count against MaxFiles
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: err.Error()})
@@ -308,9 +309,12 @@ func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[strin
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: wellKnownPrefix + " is reserved for the well-known types"})
 			return nil
 		}
-		if limits.MaxFiles > 0 && len(sources) >= limits.MaxFiles {
-			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d files (limit)", limits.MaxFiles)})
-			return fs.SkipAll
+		if path.Ext(p) == ".proto" {
+			if limits.MaxFiles > 0 && protos >= limits.MaxFiles {
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d .proto files (limit); this is the first file past it", limits.MaxFiles)})
+				return fs.SkipAll
+			}
+			protos++
 		}
 		data, err := ReadFile(fsys, p, limits.MaxFileSize)
 		if err != nil {
@@ -343,9 +347,30 @@ func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if max > 0 && int64(len(data)) > max {
-		return nil, fmt.Errorf("file larger than %d bytes (limit)", max)
+		size := int64(len(data))
+		if info, err := f.Stat(); err == nil && info.Size() > size {
+			size = info.Size()
+		}
+		return nil, fmt.Errorf("%s is larger than the per-file limit of %s", FormatSize(size), FormatSize(max))
 	}
 	return data, nil
+}
+
+// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
+func FormatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	s := fmt.Sprintf("%.1f", v)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
 }
 
 func diagnostic(err reporter.ErrorWithPos) registry.Diagnostic {

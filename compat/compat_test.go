@@ -187,7 +187,7 @@ func TestCompileInvalid(t *testing.T) {
 			name:   "file over the size limit",
 			fsys:   protoTree("acme/v1/a.proto", header+"// "+strings.Repeat("x", 100)+"\n"),
 			limits: compat.Limits{MaxFileSize: 100},
-			want:   []wantDiag{{"acme/v1/a.proto", 0, 0, "file larger than 100 bytes (limit)"}},
+			want:   []wantDiag{{"acme/v1/a.proto", 0, 0, "140 B is larger than the per-file limit of 100 B"}},
 		},
 		{
 			name: "too many files",
@@ -197,7 +197,7 @@ func TestCompileInvalid(t *testing.T) {
 				"c/c.proto", "syntax = \"proto3\";\npackage c;\n",
 			),
 			limits: compat.Limits{MaxFiles: 2},
-			want:   []wantDiag{{"c/c.proto", 0, 0, "more than 2 files (limit)"}},
+			want:   []wantDiag{{"c/c.proto", 0, 0, "more than 2 .proto files (limit); this is the first file past it"}},
 		},
 		{
 			name:   "directories nested too deep",
@@ -710,5 +710,13 @@ func TestCompileCanceled(t *testing.T) {
 	_, err := compat.Compile(ctx, protoTree("a.proto", "syntax = \"proto3\";\npackage a;\n"), compat.DefaultLimits)
 	if err == nil {
 		t.Errorf("Compile with a canceled context succeeded, want an error")
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{100: "100 B", 1024: "1 KiB", 16 << 20: "16 MiB", 19084082: "18.2 MiB", 1 << 30: "1 GiB"} {
+		if got := compat.FormatSize(n); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
