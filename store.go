@@ -46,7 +46,10 @@ type Store interface {
 	// Versions returns every topic version, by topic then version.
 	Versions(ctx context.Context) ([]TopicVersion, error)
 
-	// Rejections returns the most recent rejected commits first, at most limit.
+	// Rejections returns every open rejection, most recently opened first,
+	// then the closed ones, most recently closed first: at most limit
+	// closed ones (every one if limit is not positive). Open rejections are
+	// never cut: there is at most one per topic, and one for the repository.
 	Rejections(ctx context.Context, limit int) ([]Rejection, error)
 
 	// Close releases the store's resources.
@@ -76,8 +79,16 @@ type SyncStep struct {
 	TreeChanged []string
 	Schemas     []SchemaContent // contents referenced by Versions, new or not
 	Versions    []TopicVersion  // new versions; their subjects name schemas by hash
-	Rejections  []Rejection     // commits that broke a topic's compatibility
-	Orphaned    []string        // commit SHAs no longer on the branch: their versions are marked
+	// Rejections are commits found broken: each is added to the open
+	// rejection of its topic (Topic "" for the whole commit) — its latest
+	// commit, findings and UpdatedAt replaced, Commits counted up — or
+	// opens one when there is none. Only Topic, Commit, Findings and
+	// CreatedAt (when it was seen; zero: now) are read.
+	Rejections []Rejection
+	// Fixes close open rejections, after Fixes and before Rejections are
+	// applied; a fix of a topic with no open rejection does nothing.
+	Fixes    []Fix
+	Orphaned []string // commit SHAs no longer on the branch: their versions are marked
 
 	// Compiled holds files of Tree compiled (path → file), stored with
 	// Tree and only with it: each replaces what the store held for its
@@ -179,12 +190,33 @@ type Commit struct {
 	Message string    `json:"message"`
 }
 
-// Rejection is a commit whose change broke a topic's compatibility: it did
-// not become a version, and the topic kept serving its last good one.
+// Rejection is a topic stuck on a commit whose change broke its
+// compatibility (or, Topic "", a commit that does not load at all): it did
+// not become a version, and the topic kept serving its last good one. It
+// is one record per episode: opened by the first broken commit, updated by
+// every later commit still broken, and closed by the commit that fixes the
+// topic forward (a compatible change served as a new version, the served
+// contract restored, or the topic removed).
 type Rejection struct {
-	ID        int64     `json:"id"`
-	Topic     string    `json:"topic"`
-	Commit    Commit    `json:"commit"`
-	Findings  []Finding `json:"findings"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       int64     `json:"id"`
+	Topic    string    `json:"topic"`    // "" for a commit rejected whole
+	Commit   Commit    `json:"commit"`   // the first rejected commit
+	Latest   Commit    `json:"latest"`   // the latest commit still broken (Commit when Commits is 1)
+	Commits  int       `json:"commits"`  // commits rejected in this episode, the first included
+	Findings []Finding `json:"findings"` // at the latest commit
+	Open     bool      `json:"open"`
+	// FixedBy is the commit that closed the rejection; nil while open, and
+	// for a rejection a store migrated from one record per commit closed
+	// without knowing the commit.
+	FixedBy   *Commit   `json:"fixed_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`         // first seen
+	UpdatedAt time.Time `json:"updated_at"`         // last seen broken
+	ClosedAt  time.Time `json:"closed_at,omitzero"` // when it was closed; zero while open
+}
+
+// Fix closes a topic's open rejection (Topic "": the whole-commit one).
+type Fix struct {
+	Topic  string
+	Commit Commit    // the commit that fixed it
+	At     time.Time // when; zero: now
 }

@@ -64,15 +64,28 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, step registry.SyncStep) (m
 				v.Topic, v.Version, i, sub.Subject, sub.Version, sub.Message, ids[sub.Hash])
 		}
 	}
+	for _, f := range step.Fixes {
+		c := f.Commit
+		b.queue("", `UPDATE rejections SET closed = true,
+			fixed_sha = $1, fixed_author = $2, fixed_email = $3, fixed_time = $4, fixed_message = $5, closed_at = $6
+			WHERE topic = $7 AND NOT closed`,
+			c.SHA, c.Author, c.Email, c.Time, c.Message, orNow(f.At, now), f.Topic)
+	}
 	for _, r := range step.Rejections {
 		findings, err := json.Marshal(r.Findings)
 		if err != nil {
 			return nil, fmt.Errorf("encode findings: %w", err)
 		}
 		c := r.Commit
-		b.queue("", `INSERT INTO rejections
-			(topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		b.queue("", `INSERT INTO rejections AS r
+			(topic, commit_sha, commit_author, commit_email, commit_time, commit_message,
+			 latest_sha, latest_author, latest_email, latest_time, latest_message, commits, findings, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $2, $3, $4, $5, $6, 1, $7, $8, $8)
+			ON CONFLICT (topic) WHERE NOT closed DO UPDATE SET
+				latest_sha = excluded.latest_sha, latest_author = excluded.latest_author,
+				latest_email = excluded.latest_email, latest_time = excluded.latest_time,
+				latest_message = excluded.latest_message, findings = excluded.findings,
+				updated_at = excluded.updated_at, commits = r.commits + 1`,
 			r.Topic, c.SHA, c.Author, c.Email, c.Time, c.Message, string(findings), orNow(r.CreatedAt, now))
 	}
 	st := step.State

@@ -76,6 +76,12 @@ var (
 // string) and applies the migrations it lacks. It returns EINVALID for a
 // malformed url and EUNAVAILABLE when the database cannot be reached.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	return openUpTo(ctx, url, log, 0)
+}
+
+// openUpTo is Open applying the migrations up to version upTo only (all of
+// them if 0): tests build the databases older releases left with it.
+func openUpTo(ctx context.Context, url string, log *slog.Logger, upTo int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's error redacts the password.
@@ -86,14 +92,14 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", interpretError(err))
 	}
-	if err := s.open(ctx); err != nil {
+	if err := s.open(ctx, upTo); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func (s *Store) open(ctx context.Context, upTo int) error {
 	var schema *string
 	if err := s.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return interpretError(err)
@@ -102,7 +108,7 @@ func (s *Store) open(ctx context.Context) error {
 		return registry.Errorf(registry.EINVALID, "no schema of the search_path exists")
 	}
 	s.schema = *schema
-	return s.Migrate(ctx)
+	return s.migrateUpTo(ctx, upTo)
 }
 
 // Close releases the lease, stops the Changes listeners and closes the
@@ -122,9 +128,17 @@ func (s *Store) Close() error {
 // starting at once migrate one after the other, and the later ones find
 // nothing to do. Open calls it; `registry migrate` may too.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrateUpTo(ctx, 0)
+}
+
+// migrateUpTo applies the migrations up to version upTo (all if 0).
+func (s *Store) migrateUpTo(ctx context.Context, upTo int) error {
 	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if upTo > 0 {
+		ms = slices.DeleteFunc(ms, func(m migrate.Migration) bool { return m.Version > upTo })
 	}
 	done, unknown, err := s.migrate(ctx, ms)
 	if err != nil {

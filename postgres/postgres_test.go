@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"github.com/backbone-registry/backbone/internal/testdb"
 	"log/slog"
 	"net/url"
@@ -230,4 +231,34 @@ func receive(t *testing.T, what string, ch <-chan struct{}) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("Changes %s: nothing within 10s", what)
 	}
+}
+
+// TestMigration0003 folds the rejections a store of migration 0002 holds.
+func TestMigration0003(t *testing.T) {
+	t.Parallel()
+	storetest.RunMigration(t, func(t *testing.T) storetest.Legacy {
+		u, _ := newSchema(t)
+		log := slog.New(slog.NewTextHandler(t.Output(), nil))
+		return storetest.Legacy{
+			Open: func(t *testing.T) registry.Store {
+				s, err := postgres.OpenUpTo(t.Context(), u, log, 2)
+				if err != nil {
+					t.Fatalf("Open at 0002: %v", err)
+				}
+				return s
+			},
+			Reject: func(t *testing.T, r registry.Rejection) {
+				findings, err := json.Marshal(r.Findings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := r.Commit
+				exec(t, u, `INSERT INTO rejections
+					(topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+					r.Topic, c.SHA, c.Author, c.Email, c.Time, c.Message, string(findings), r.CreatedAt)
+			},
+			Upgrade: func(t *testing.T) registry.Store { return open(t, u) },
+		}
+	})
 }

@@ -135,26 +135,61 @@ func (s *Store) Versions(ctx context.Context) ([]registry.TopicVersion, error) {
 	return out, nil
 }
 
-// Rejections returns the most recent rejected commits first, at most limit;
-// every one if limit is not positive.
+// Rejections returns every open rejection, most recently opened first,
+// then at most limit closed ones (every one if limit is not positive),
+// most recently closed first.
 func (s *Store) Rejections(ctx context.Context, limit int) ([]registry.Rejection, error) {
 	var max *int // NULL: no limit
 	if limit > 0 {
 		max = &limit
 	}
 	rows, _ := s.pool.Query(ctx, `
-		SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at
-		FROM rejections ORDER BY id DESC LIMIT $1`, max)
+		(SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message,
+			latest_sha, latest_author, latest_email, latest_time, latest_message, commits, findings,
+			closed, fixed_sha, fixed_author, fixed_email, fixed_time, fixed_message,
+			created_at, updated_at, closed_at
+		FROM rejections WHERE NOT closed ORDER BY id DESC)
+		UNION ALL
+		(SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message,
+			latest_sha, latest_author, latest_email, latest_time, latest_message, commits, findings,
+			closed, fixed_sha, fixed_author, fixed_email, fixed_time, fixed_message,
+			created_at, updated_at, closed_at
+		FROM rejections WHERE closed ORDER BY closed_at DESC, id DESC LIMIT $1)
+		ORDER BY closed, closed_at DESC NULLS FIRST, id DESC`, max)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (registry.Rejection, error) {
 		var r registry.Rejection
-		var commitTime, created time.Time
-		err := row.Scan(&r.ID, &r.Topic, &r.Commit.SHA, &r.Commit.Author, &r.Commit.Email, &commitTime,
-			&r.Commit.Message, &r.Findings, &created)
-		r.Commit.Time, r.CreatedAt = utc(commitTime), utc(created)
+		var commitTime, latestTime, created, updated time.Time
+		var closed bool
+		var fixedSHA, fixedAuthor, fixedEmail, fixedMessage *string
+		var fixedTime, closedAt *time.Time
+		err := row.Scan(&r.ID, &r.Topic, &r.Commit.SHA, &r.Commit.Author, &r.Commit.Email, &commitTime, &r.Commit.Message,
+			&r.Latest.SHA, &r.Latest.Author, &r.Latest.Email, &latestTime, &r.Latest.Message, &r.Commits, &r.Findings,
+			&closed, &fixedSHA, &fixedAuthor, &fixedEmail, &fixedTime, &fixedMessage,
+			&created, &updated, &closedAt)
+		r.Commit.Time, r.Latest.Time = utc(commitTime), utc(latestTime)
+		r.CreatedAt, r.UpdatedAt = utc(created), utc(updated)
+		r.Open = !closed
+		if closedAt != nil {
+			r.ClosedAt = utc(*closedAt)
+		}
+		if fixedSHA != nil {
+			r.FixedBy = &registry.Commit{SHA: *fixedSHA, Author: deref(fixedAuthor), Email: deref(fixedEmail),
+				Message: deref(fixedMessage)}
+			if fixedTime != nil {
+				r.FixedBy.Time = utc(*fixedTime)
+			}
+		}
 		return r, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read rejections: %w", interpretError(err))
 	}
 	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -60,18 +60,8 @@ func (s *Store) apply(ctx context.Context, step registry.SyncStep) (map[string]i
 			return nil, err
 		}
 	}
-	for _, r := range step.Rejections {
-		findings, err := json.Marshal(r.Findings)
-		if err != nil {
-			return nil, fmt.Errorf("encode findings: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rejections
-			(topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Topic, r.Commit.SHA, r.Commit.Author, r.Commit.Email, micros(r.Commit.Time), r.Commit.Message,
-			string(findings), micros(orNow(r.CreatedAt, now))); err != nil {
-			return nil, interpretError(err)
-		}
+	if err := storeRejections(ctx, tx, step, now); err != nil {
+		return nil, err
 	}
 	st := step.State
 	if _, err := tx.ExecContext(ctx, `UPDATE sync_state
@@ -170,6 +160,40 @@ func storeVersion(ctx context.Context, tx *sql.Tx, v registry.TopicVersion, ids 
 	for i, sub := range v.Subjects {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO version_subjects (topic, version, ord, subject, subject_version, message, schema_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, v.Topic, v.Version, i, sub.Subject, sub.Version, sub.Message, ids[sub.Hash]); err != nil {
+			return interpretError(err)
+		}
+	}
+	return nil
+}
+
+// storeRejections closes the rejections step.Fixes fix, then adds each of
+// step.Rejections to its topic's open rejection, or opens one.
+func storeRejections(ctx context.Context, tx *sql.Tx, step registry.SyncStep, now time.Time) error {
+	for _, f := range step.Fixes {
+		c := f.Commit
+		if _, err := tx.ExecContext(ctx, `UPDATE rejections SET closed = 1,
+			fixed_sha = ?, fixed_author = ?, fixed_email = ?, fixed_time = ?, fixed_message = ?, closed_at = ?
+			WHERE topic = ? AND closed = 0`,
+			c.SHA, c.Author, c.Email, micros(c.Time), c.Message, micros(orNow(f.At, now)), f.Topic); err != nil {
+			return interpretError(err)
+		}
+	}
+	for _, r := range step.Rejections {
+		findings, err := json.Marshal(r.Findings)
+		if err != nil {
+			return fmt.Errorf("encode findings: %w", err)
+		}
+		c, seen := r.Commit, micros(orNow(r.CreatedAt, now))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rejections
+			(topic, commit_sha, commit_author, commit_email, commit_time, commit_message,
+			 latest_sha, latest_author, latest_email, latest_time, latest_message, commits, findings, created_at, updated_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?8)
+			ON CONFLICT (topic) WHERE closed = 0 DO UPDATE SET
+				latest_sha = excluded.latest_sha, latest_author = excluded.latest_author,
+				latest_email = excluded.latest_email, latest_time = excluded.latest_time,
+				latest_message = excluded.latest_message, findings = excluded.findings,
+				updated_at = excluded.updated_at, commits = commits + 1`,
+			r.Topic, c.SHA, c.Author, c.Email, micros(c.Time), c.Message, string(findings), seen); err != nil {
 			return interpretError(err)
 		}
 	}

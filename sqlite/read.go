@@ -197,15 +197,31 @@ func (s *Store) Versions(ctx context.Context) ([]registry.TopicVersion, error) {
 	return out, nil
 }
 
-// Rejections returns the most recent rejected commits first, at most limit;
-// every one if limit is not positive.
+// Rejections returns every open rejection, most recently opened first,
+// then at most limit closed ones (every one if limit is not positive),
+// most recently closed first.
 func (s *Store) Rejections(ctx context.Context, limit int) ([]registry.Rejection, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite's "no limit"
 	}
+	open, err := s.rejections(ctx, `WHERE closed = 0 ORDER BY id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	closed, err := s.rejections(ctx, `WHERE closed = 1 ORDER BY closed_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return append(open, closed...), nil
+}
+
+func (s *Store) rejections(ctx context.Context, where string, args ...any) ([]registry.Rejection, error) {
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message, findings, created_at
-		FROM rejections ORDER BY id DESC LIMIT ?`, limit)
+		SELECT id, topic, commit_sha, commit_author, commit_email, commit_time, commit_message,
+			latest_sha, latest_author, latest_email, latest_time, latest_message, commits, findings,
+			closed, fixed_sha, fixed_author, fixed_email, fixed_time, fixed_message,
+			created_at, updated_at, closed_at
+		FROM rejections `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read rejections: %w", interpretError(err))
 	}
@@ -213,13 +229,27 @@ func (s *Store) Rejections(ctx context.Context, limit int) ([]registry.Rejection
 	var out []registry.Rejection
 	for rows.Next() {
 		var r registry.Rejection
-		var commitTime, created int64
+		var commitTime, latestTime, created, updated int64
+		var closed bool
+		var fixedSHA, fixedAuthor, fixedEmail, fixedMessage sql.NullString
+		var fixedTime, closedAt sql.NullInt64
 		var findings string
-		if err := rows.Scan(&r.ID, &r.Topic, &r.Commit.SHA, &r.Commit.Author, &r.Commit.Email, &commitTime,
-			&r.Commit.Message, &findings, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.Topic, &r.Commit.SHA, &r.Commit.Author, &r.Commit.Email, &commitTime, &r.Commit.Message,
+			&r.Latest.SHA, &r.Latest.Author, &r.Latest.Email, &latestTime, &r.Latest.Message, &r.Commits, &findings,
+			&closed, &fixedSHA, &fixedAuthor, &fixedEmail, &fixedTime, &fixedMessage,
+			&created, &updated, &closedAt); err != nil {
 			return nil, fmt.Errorf("read rejections: %w", interpretError(err))
 		}
-		r.Commit.Time, r.CreatedAt = fromMicros(commitTime), fromMicros(created)
+		r.Commit.Time, r.Latest.Time = fromMicros(commitTime), fromMicros(latestTime)
+		r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+		r.Open = !closed
+		if closedAt.Valid {
+			r.ClosedAt = fromMicros(closedAt.Int64)
+		}
+		if fixedSHA.Valid {
+			r.FixedBy = &registry.Commit{SHA: fixedSHA.String, Author: fixedAuthor.String, Email: fixedEmail.String,
+				Time: fromMicros(fixedTime.Int64), Message: fixedMessage.String}
+		}
 		if err := json.Unmarshal([]byte(findings), &r.Findings); err != nil {
 			return nil, fmt.Errorf("decode findings of rejection %d: %w", r.ID, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -64,6 +65,12 @@ var (
 // Open opens the store in the SQLite file at path, creating the file and
 // its directory if needed, and applies the migrations it lacks.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	return openUpTo(ctx, path, log, 0)
+}
+
+// openUpTo is Open applying the migrations up to version upTo only (all of
+// them if 0): tests build the databases older releases left with it.
+func openUpTo(ctx context.Context, path string, log *slog.Logger, upTo int) (*Store, error) {
 	path, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -75,7 +82,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// Opens of one file take turns: switching a new file to WAL mode while
 	// another connection opens it can fail with SQLITE_BUSY at once.
 	s.hub.openMu.Lock()
-	err = s.open(ctx)
+	err = s.open(ctx, upTo)
 	s.hub.openMu.Unlock()
 	if err != nil {
 		s.Close()
@@ -84,7 +91,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func (s *Store) open(ctx context.Context, upTo int) error {
 	file := "file:" + (&url.URL{Path: filepath.ToSlash(s.path)}).EscapedPath()
 	pragmas := "_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=foreign_keys(1)"
@@ -96,7 +103,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.db.SetMaxOpenConns(1)
-	if err := s.Migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		return err
 	}
 
@@ -136,9 +143,17 @@ func (s *Store) closeDBs() error {
 // one transaction. Open calls it; `registry migrate` may too. The writer's
 // BEGIN IMMEDIATE keeps two processes from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrate(ctx, 0)
+}
+
+// migrate applies the migrations up to version upTo (all if 0).
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if upTo > 0 {
+		ms = slices.DeleteFunc(ms, func(m migrate.Migration) bool { return m.Version > upTo })
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -65,6 +65,8 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"SchemaNotFound", testSchemaNotFound},
 		{"Ordering", testOrdering},
 		{"RejectionsLimit", testRejectionsLimit},
+		{"RejectionRepeats", testRejectionRepeats},
+		{"RejectionFixed", testRejectionFixed},
 		{"Tree", testTree},
 		{"Compiled", testCompiled},
 		{"FindingsRoundTrip", testFindingsRoundTrip},
@@ -481,14 +483,21 @@ func testOrdering(t *testing.T, open Opener) {
 func testRejectionsLimit(t *testing.T, open Opener) {
 	s := openStore(t, open)
 	ctx := t.Context()
-	r1, r2, r3 := rejection("t", "c1"), rejection("u", "c1"), rejection("t", "c2")
-	apply(t, s, registry.SyncStep{State: state("c1"), Rejections: []registry.Rejection{r1, r2}})
-	apply(t, s, registry.SyncStep{After: "c1", State: state("c2"), Rejections: []registry.Rejection{r3}})
+	// Open: t (reopened at c4) and v; closed: u at c4, then t's first at c3.
+	apply(t, s, registry.SyncStep{State: state("c1"), Rejections: []registry.Rejection{rejection("t", "c1"), rejection("u", "c1")}})
+	apply(t, s, registry.SyncStep{After: "c1", State: state("c2"), Rejections: []registry.Rejection{rejection("v", "c2")}})
+	apply(t, s, registry.SyncStep{After: "c2", State: state("c3"), Fixes: []registry.Fix{fix("t", "c3", 3)}})
+	apply(t, s, registry.SyncStep{After: "c3", State: state("c4"), Fixes: []registry.Fix{fix("u", "c4", 4)},
+		Rejections: []registry.Rejection{rejection("t", "c4")}})
 
 	key := func(rs []registry.Rejection) []string {
 		var out []string
 		for _, r := range rs {
-			out = append(out, r.Topic+"@"+r.Commit.SHA)
+			k := r.Topic + "@" + r.Commit.SHA
+			if !r.Open {
+				k += " fixed"
+			}
+			out = append(out, k)
 		}
 		return out
 	}
@@ -496,23 +505,97 @@ func testRejectionsLimit(t *testing.T, open Opener) {
 		limit int
 		want  []string
 	}{
-		{1, []string{"t@c2"}},
-		{2, []string{"t@c2", "u@c1"}},
-		{10, []string{"t@c2", "u@c1", "t@c1"}},
-		{0, []string{"t@c2", "u@c1", "t@c1"}}, // no limit
+		{1, []string{"t@c4", "v@c2", "u@c1 fixed"}},
+		{2, []string{"t@c4", "v@c2", "u@c1 fixed", "t@c1 fixed"}},
+		{10, []string{"t@c4", "v@c2", "u@c1 fixed", "t@c1 fixed"}},
+		{0, []string{"t@c4", "v@c2", "u@c1 fixed", "t@c1 fixed"}}, // no limit
 	} {
 		got, err := s.Rejections(ctx, tt.limit)
 		if err != nil {
 			t.Fatalf("Rejections(%d): %v", tt.limit, err)
 		}
 		if !slices.Equal(key(got), tt.want) {
-			t.Errorf("Rejections(%d) = %v, want %v (newest first)", tt.limit, key(got), tt.want)
+			t.Errorf("Rejections(%d) = %v, want %v (open, newest first; then closed, most recently closed first)", tt.limit, key(got), tt.want)
 		}
 	}
 	all, _ := s.Rejections(ctx, 0)
-	if len(all) == 3 && !(all[0].ID > all[1].ID && all[1].ID > all[2].ID) {
-		t.Errorf("rejection IDs = %d, %d, %d; want decreasing, newest first", all[0].ID, all[1].ID, all[2].ID)
+	if len(all) == 4 && !(all[0].ID > all[1].ID && all[1].ID > all[2].ID) {
+		t.Errorf("open rejection IDs = %d, %d; want decreasing, newest first", all[0].ID, all[1].ID)
 	}
+}
+
+// testRejectionRepeats applies the same topic broken at three commits:
+// one record, its ID kept, counting them, with the latest commit and
+// findings.
+func testRejectionRepeats(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	first := rejection("t", "c1")
+	apply(t, s, registry.SyncStep{State: state("c1"), Rejections: []registry.Rejection{first, rejection("", "c1")}})
+	d := dump(t, s)
+	if len(d.Rejections) != 2 {
+		t.Fatalf("Rejections() = %d records, want 2", len(d.Rejections))
+	}
+	ids := map[string]int64{}
+	for _, r := range d.Rejections {
+		ids[r.Topic] = r.ID
+	}
+	var last registry.Rejection
+	for i := 2; i <= 3; i++ {
+		last = rejection("t", fmt.Sprintf("c%d", i))
+		last.CreatedAt = base.Add(time.Duration(i) * time.Hour)
+		last.Findings[0].Message = fmt.Sprintf("field 1 renamed at c%d", i)
+		apply(t, s, registry.SyncStep{After: fmt.Sprintf("c%d", i-1), State: state(fmt.Sprintf("c%d", i)),
+			Rejections: []registry.Rejection{last}})
+	}
+	d = dump(t, s)
+	want := normRejection(first)
+	want.ID = ids["t"]
+	want.Latest = normCommit(last.Commit)
+	want.Commits = 3
+	want.Findings = last.Findings
+	want.UpdatedAt = normTime(last.CreatedAt)
+	repo := normRejection(rejection("", "c1"))
+	repo.ID = ids[""]
+	diff(t, "Rejections() after the topic stayed broken at c2 and c3", d.Rejections, []registry.Rejection{repo, want})
+	if ids["t"] <= 0 || ids[""] <= 0 {
+		t.Errorf("rejection IDs = %v, want > 0", ids)
+	}
+}
+
+// testRejectionFixed closes a rejection with the fixing commit; the topic
+// broken again opens a new one with a new ID; fixing a topic with no open
+// rejection does nothing.
+func testRejectionFixed(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	r := rejection("t", "c1")
+	apply(t, s, registry.SyncStep{State: state("c1"), Rejections: []registry.Rejection{r}})
+	f := fix("t", "c2", 2)
+	apply(t, s, registry.SyncStep{After: "c1", State: state("c2"), Fixes: []registry.Fix{f, fix("u", "c2", 2)}})
+	d := dump(t, s)
+	if len(d.Rejections) != 1 {
+		t.Fatalf("Rejections() = %d records, want 1", len(d.Rejections))
+	}
+	want := normRejection(r)
+	want.ID = d.Rejections[0].ID
+	want.Open = false
+	fixedBy := normCommit(f.Commit)
+	want.FixedBy = &fixedBy
+	want.ClosedAt = normTime(f.At)
+	diff(t, "Rejections() after the fix", d.Rejections, []registry.Rejection{want})
+
+	// Fixed and broken again in one step: the fix applies first.
+	again := rejection("t", "c3")
+	apply(t, s, registry.SyncStep{After: "c2", State: state("c3"), Fixes: []registry.Fix{fix("t", "c3", 3)},
+		Rejections: []registry.Rejection{again}})
+	d = dump(t, s)
+	if len(d.Rejections) != 2 || !d.Rejections[0].Open || d.Rejections[0].Commit.SHA != "c3" || d.Rejections[0].ID <= want.ID {
+		t.Fatalf("Rejections() = %+v; want the open one of c3 with an ID above %d, then the closed one", d.Rejections, want.ID)
+	}
+	diff(t, "the closed rejection after another episode", d.Rejections[1], want)
+}
+
+func fix(topic, sha string, hour int) registry.Fix {
+	return registry.Fix{Topic: topic, Commit: commit(sha), At: base.Add(time.Duration(hour) * time.Hour)}
 }
 
 func testTree(t *testing.T, open Opener) {
@@ -949,10 +1032,15 @@ func normVersion(v registry.TopicVersion, ids map[string]int64) registry.TopicVe
 	return v
 }
 
-// normRejection is r as Rejections returns it, less its ID.
+// normRejection is r, applied as the first of its episode, as Rejections
+// returns it, less its ID: open, its first commit its latest.
 func normRejection(r registry.Rejection) registry.Rejection {
 	r.Commit = normCommit(r.Commit)
+	r.Latest = r.Commit
+	r.Commits = 1
+	r.Open = true
 	r.CreatedAt = normTime(r.CreatedAt)
+	r.UpdatedAt = r.CreatedAt
 	return r
 }
 
