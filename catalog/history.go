@@ -12,7 +12,8 @@ import (
 	"github.com/backbone-registry/backbone/compat"
 )
 
-// maxRejections is how many recent rejected commits a History keeps.
+// maxRejections is how many recently closed rejections a History keeps
+// beside the open ones, which it keeps all.
 const maxRejections = 100
 
 // History is what the sync has recorded: topic versions, the schemas they
@@ -24,7 +25,7 @@ type History struct {
 	schemas    map[int64]*storedSchema
 	byHash     map[string]*storedSchema
 	subjects   map[string][]registry.SubjectSchema // by subject, ascending version, one entry per version
-	rejections []registry.Rejection                // newest first
+	rejections []registry.Rejection                // open ones first, as Store.Rejections returns them
 }
 
 // NewHistory indexes what a store holds. It keeps the schema texts as
@@ -79,9 +80,6 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 		h.addVersion(v)
 	}
 	h.rejections = slices.Clone(rejections)
-	if len(h.rejections) > maxRejections {
-		h.rejections = h.rejections[:maxRejections]
-	}
 	return h
 }
 
@@ -149,11 +147,16 @@ func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
 			}
 		}
 	}
-	n.rejections = append(slices.Clone(step.Rejections), h.rejections...)
-	if len(n.rejections) > maxRejections {
-		n.rejections = n.rejections[:maxRejections]
-	}
+	n.rejections = h.rejections
 	return n
+}
+
+// withRejections returns a copy of h holding rejections (as
+// Store.Rejections returns them) instead of its own.
+func (h *History) withRejections(rejections []registry.Rejection) *History {
+	n := *h
+	n.rejections = slices.Clone(rejections)
+	return &n
 }
 
 // State returns how far the sync got.
@@ -225,8 +228,29 @@ func (h *History) Subjects() []string {
 	return out
 }
 
-// Rejections returns the most recent rejected commits, newest first.
+// Rejections returns every open rejection, most recently opened first,
+// then the most recently closed ones.
 func (h *History) Rejections() []registry.Rejection { return h.rejections }
+
+// OpenRejections returns the open rejections, most recently opened first.
+func (h *History) OpenRejections() []registry.Rejection {
+	n := 0
+	for n < len(h.rejections) && h.rejections[n].Open {
+		n++
+	}
+	return h.rejections[:n:n]
+}
+
+// OpenRejection returns a topic's open rejection (topic "": the one of a
+// commit rejected whole).
+func (h *History) OpenRejection(topic string) (registry.Rejection, bool) {
+	for _, r := range h.OpenRejections() {
+		if r.Topic == topic {
+			return r, true
+		}
+	}
+	return registry.Rejection{}, false
+}
 
 // knownCommits returns every commit the history mentions.
 func (h *History) knownCommits() map[string]bool {
@@ -240,7 +264,7 @@ func (h *History) knownCommits() map[string]bool {
 		}
 	}
 	for _, r := range h.rejections {
-		known[r.Commit.SHA] = true
+		known[r.Commit.SHA], known[r.Latest.SHA] = true, true
 	}
 	return known
 }

@@ -106,7 +106,7 @@ type Ingester struct {
 type Counts struct {
 	Commits    int // commits processed
 	Versions   int // versions created
-	Rejections int // rejections recorded (one per topic per commit, or per broken commit)
+	Rejections int // rejected commits seen (one per topic per commit, or per broken commit)
 }
 
 // Counts returns what the Ingester did since it was made.
@@ -372,9 +372,15 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	}
 	contracts := map[string]compat.Contract{}
 	switch {
-	case err == nil && (unchanged || len(files) == 0):
-		// Nothing under the schema root changed (or there is none yet):
-		// the commit only moves the sync state.
+	case err == nil && unchanged:
+		// Nothing under the schema root changed: the commit moves the
+		// sync state, and what was broken still is.
+		for _, r := range in.hist.OpenRejections() {
+			step.Rejections = append(step.Rejections, registry.Rejection{Topic: r.Topic, Commit: c, Findings: r.Findings, CreatedAt: now})
+		}
+	case err == nil && len(files) == 0:
+		// There is no schema root (yet): the commit only moves the sync
+		// state.
 	case registry.ErrorCode(err) == registry.EINVALID:
 		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: diagnosticFindings(err), CreatedAt: now})
 	case err != nil:
@@ -382,6 +388,9 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	case registry.HasErrors(cat.Findings()):
 		step.Rejections = append(step.Rejections, registry.Rejection{Commit: c, Findings: errorFindings(cat.Findings()), CreatedAt: now})
 	default:
+		if _, ok := in.hist.OpenRejection(""); ok {
+			step.Fixes = append(step.Fixes, registry.Fix{Commit: c, At: now})
+		}
 		step.Tree = files
 		if in.storedTree != nil && !in.fullRebuild {
 			step.TreeChanged = treeChanges(in.storedTree, files)
@@ -397,7 +406,18 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	if err != nil {
 		return err
 	}
+	prev := in.hist
 	in.hist = in.hist.next(step, ids)
+	if len(step.Rejections) > 0 || len(step.Fixes) > 0 {
+		// The store numbers and folds rejections: read them back. Should
+		// the read fail, the history keeps the ones it had until the next
+		// step that changes them.
+		if rejections, err := in.Store.Rejections(ctx, maxRejections); err != nil {
+			in.Log.Warn("read rejections", slog.String("commit", short(c.SHA)), slog.Any("error", err))
+		} else {
+			in.hist = in.hist.withRejections(rejections)
+		}
+	}
 	in.tree = files
 	if step.Tree != nil {
 		in.storedTree = step.Tree
@@ -417,7 +437,14 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 		in.contracts.put(versionKey{v.Topic, v.Version}, ct)
 	}
 	for _, r := range step.Rejections {
-		in.Log.Warn("commit rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
+		if _, open := prev.OpenRejection(r.Topic); open {
+			in.Log.Info("commit still rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
+		} else {
+			in.Log.Warn("commit rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
+		}
+	}
+	for _, f := range step.Fixes {
+		in.Log.Info("rejection fixed", slog.String("commit", short(c.SHA)), slog.String("topic", f.Topic))
 	}
 	if cat != nil && step.Tree != nil {
 		in.Snapshot.Store(cat.withHistory(in.hist))
@@ -439,7 +466,11 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 		}
 		fp := in.fingerprint(t.Name, ct)
 		latest, has := in.hist.Latest(t.Name)
+		_, stuck := in.hist.OpenRejection(t.Name)
 		if has && latest.Fingerprint == fp {
+			if stuck { // the served contract is back
+				step.Fixes = append(step.Fixes, registry.Fix{Topic: t.Name, Commit: c, At: now})
+			}
 			continue // unchanged, or a comment-only change: docs refresh, no version
 		}
 		if has {
@@ -470,6 +501,14 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 		}
 		step.Versions = append(step.Versions, v)
 		contracts[t.Name] = ct
+		if stuck { // fixed forward
+			step.Fixes = append(step.Fixes, registry.Fix{Topic: t.Name, Commit: c, At: now})
+		}
+	}
+	for _, r := range in.hist.OpenRejections() {
+		if _, ok := cat.byName[r.Topic]; r.Topic != "" && !ok { // the topic is gone
+			step.Fixes = append(step.Fixes, registry.Fix{Topic: r.Topic, Commit: c, At: now})
+		}
 	}
 	if len(in.fps) > len(cat.topics) { // topics deleted: forget them
 		for name := range in.fps {

@@ -226,16 +226,23 @@ func TestIngestRejectsBrokenRepository(t *testing.T) {
 	broken := copyFiles(files)
 	broken["schemas/retail/stock/service.yaml"] = gitfixture.StockYAML + "consumez: []\n"
 	c2 := h.repo.Commit("typo", broken)
+	h.sync()
+	rej := h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].Commit.SHA != c2 || rej[0].Topic != "" || !rej[0].Open || rej[0].ID <= 0 {
+		t.Fatalf("rejections: %+v", rej)
+	}
+	if f := rej[0].Findings[0]; f.Rule != catalog.RuleCompile || f.File != "retail/stock/service.yaml" || f.Line != 8 {
+		t.Errorf("YAML finding: %+v", f)
+	}
+	// Still broken, differently: the same whole-commit rejection, at c3.
 	governance := copyFiles(files)
 	governance["schemas/retail/stock/service.yaml"] = strings.Replace(gitfixture.StockYAML, "consumes: [acme.retail.orders.events]", "consumes: [acme.retail.orders.eventz]", 1)
 	c3 := h.repo.Commit("unknown topic", governance)
 	h.sync()
-	rej := h.snap.Catalog().History().Rejections()
-	if len(rej) != 2 || rej[1].Commit.SHA != c2 || rej[0].Commit.SHA != c3 {
-		t.Fatalf("rejections: %+v", rej)
-	}
-	if f := rej[1].Findings[0]; f.Rule != catalog.RuleCompile || f.File != "retail/stock/service.yaml" || f.Line != 8 {
-		t.Errorf("YAML finding: %+v", f)
+	first := rej[0]
+	rej = h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].ID != first.ID || rej[0].Commit.SHA != c2 || rej[0].Latest.SHA != c3 || rej[0].Commits != 2 || !rej[0].Open {
+		t.Fatalf("rejections after c3: %+v", rej)
 	}
 	if f := rej[0].Findings[0]; f.Rule != catalog.RuleUnknownTopic {
 		t.Errorf("governance finding: %+v", f)
@@ -245,6 +252,13 @@ func TestIngestRejectsBrokenRepository(t *testing.T) {
 	}
 	if state := h.snap.Catalog().History().State(); state.Commit != c3 {
 		t.Errorf("state: %s, want %s", state.Commit, c3)
+	}
+	// A commit that loads closes it.
+	c4 := h.repo.Commit("fixed", files)
+	h.sync()
+	rej = h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].Open || rej[0].FixedBy == nil || rej[0].FixedBy.SHA != c4 || rej[0].Commits != 2 {
+		t.Fatalf("rejections after the fix: %+v", rej)
 	}
 }
 
@@ -320,3 +334,89 @@ func (failingSource) Tree(context.Context, string) (map[string][]byte, error) {
 func (failingSource) Update(context.Context, map[string][]byte, string, string) (map[string][]byte, []string, error) {
 	return nil, nil, registry.Errorf(registry.EUNAVAILABLE, "git is down")
 }
+
+// TestIngestRejectionEpisodes keeps one rejection per stuck topic: later
+// commits still broken update it (those that change nothing under the
+// schema root too), the served contract restored or a compatible change
+// closes it with that commit, and the topic broken again opens another.
+func TestIngestRejectionEpisodes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	files := gitfixture.BaseFiles()
+	h.repo.Commit("initial", files)
+	h.sync()
+	topic := gitfixture.OrdersTopic
+	open := func() registry.Rejection {
+		t.Helper()
+		r, ok := h.snap.Catalog().History().OpenRejection(topic)
+		if !ok {
+			t.Fatalf("no open rejection of %s: %+v", topic, h.snap.Catalog().History().Rejections())
+		}
+		return r
+	}
+
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsNoNote)
+	c2 := h.repo.Commit("drop note", files)
+	h.sync()
+	first := open()
+	if first.ID <= 0 || first.Commit.SHA != c2 || first.Latest.SHA != c2 || first.Commits != 1 {
+		t.Fatalf("after the breaking commit: %+v", first)
+	}
+	files["schemas/retail/stock/v1/stock.proto"] = gitfixture.StockProto + "// More.\n"
+	h.repo.Commit("stock comment", files)
+	files["README.md"] = "still not part of the schemas"
+	c4 := h.repo.Commit("readme", files)
+	h.sync()
+	r := open()
+	if rej := h.snap.Catalog().History().Rejections(); len(rej) != 1 {
+		t.Fatalf("rejections: %d records, want 1: %+v", len(rej), rej)
+	}
+	if r.ID != first.ID || r.Commit.SHA != c2 || r.Latest.SHA != c4 || r.Commits != 3 || len(r.Findings) == 0 {
+		t.Fatalf("after two more commits: ID %d (want %d), first %s, latest %s (want %s), %d commits (want 3), %d findings",
+			r.ID, first.ID, short(r.Commit.SHA), short(r.Latest.SHA), short(c4), r.Commits, len(r.Findings))
+	}
+
+	// The served contract restored: closed, with no new version.
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsV1)
+	c5 := h.repo.Commit("note back", files)
+	h.sync()
+	rej := h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].Open || rej[0].FixedBy == nil || rej[0].FixedBy.SHA != c5 || rej[0].Commits != 3 {
+		t.Fatalf("after restoring the contract: %+v", rej)
+	}
+	if n := len(h.versions(topic)); n != 1 {
+		t.Errorf("restoring the served contract made version %d", n)
+	}
+
+	// Broken again: another episode; fixed forward by a compatible change.
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsNoNote)
+	c6 := h.repo.Commit("drop note again", files)
+	h.sync()
+	again := open()
+	if again.ID <= first.ID || again.Commit.SHA != c6 || again.Commits != 1 {
+		t.Fatalf("broken again: %+v; want a new record (ID above %d)", again, first.ID)
+	}
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsReserved)
+	c7 := h.repo.Commit("reserve note", files)
+	h.sync()
+	rej = h.snap.Catalog().History().Rejections()
+	if len(rej) != 2 || rej[0].Open || rej[1].Open || rej[0].ID != again.ID || rej[0].FixedBy == nil || rej[0].FixedBy.SHA != c7 {
+		t.Fatalf("after the fix forward: %+v", rej)
+	}
+	if vs := h.versions(topic); len(vs) != 2 || vs[1].Commit.SHA != c7 {
+		t.Errorf("the fix forward is not version 2: %+v", vs)
+	}
+
+	// A restart reads the same records back.
+	h.reopen()
+	if err := h.in.Restore(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.snap.Catalog().History().Rejections(); !slices.EqualFunc(got, rej, func(a, b registry.Rejection) bool {
+		return a.ID == b.ID && a.Open == b.Open && a.Commits == b.Commits && a.Latest.SHA == b.Latest.SHA
+	}) {
+		t.Errorf("after a restart: %+v, want %+v", got, rej)
+	}
+}
+
+func short(sha string) string { return sha[:min(len(sha), 12)] }
