@@ -18,7 +18,8 @@ type Metrics struct {
 }
 
 // NewMetrics registers Backbone's metrics: sync duration and outcomes,
-// commits processed, versions created, rejected commits, the last
+// commits processed, versions created, rejected commits and open
+// rejections, the last
 // successful sync, the size of the served catalog, and the Go runtime.
 func NewMetrics(src Source, ing *catalog.Ingester, syncer Syncer) *Metrics {
 	m := &Metrics{
@@ -37,7 +38,7 @@ func NewMetrics(src Source, ing *catalog.Ingester, syncer Syncer) *Metrics {
 		}
 		counter("backbone_sync_commits_total", "Commits processed.", func(c catalog.Counts) int { return c.Commits })
 		counter("backbone_versions_created_total", "Topic versions created.", func(c catalog.Counts) int { return c.Versions })
-		counter("backbone_rejections_total", "Rejections recorded: a topic broken by a commit, or a commit that does not load.", func(c catalog.Counts) int { return c.Rejections })
+		counter("backbone_rejections_total", "Rejected commits seen: a topic broken by a commit, or a commit that does not load (one per topic per commit).", func(c catalog.Counts) int { return c.Rejections })
 	}
 	if syncer != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -70,6 +71,12 @@ func NewMetrics(src Source, ing *catalog.Ingester, syncer Syncer) *Metrics {
 	gauge("backbone_versions", "Topic versions served.", func(c *catalog.Catalog) int {
 		if h := c.History(); h != nil {
 			return h.VersionCount()
+		}
+		return 0
+	})
+	gauge("backbone_rejections_open", "Open rejections: topics stuck on a rejected commit, plus one while commits do not load.", func(c *catalog.Catalog) int {
+		if h := c.History(); h != nil {
+			return len(h.OpenRejections())
 		}
 		return 0
 	})

@@ -26,7 +26,7 @@ type Status struct {
 	SyncedAt   time.Time            `json:"synced_at,omitzero"`
 	LoadedAt   time.Time            `json:"loaded_at,omitzero" doc:"When the served catalog was built; absent before the first"`
 	Sync       *catalog.SyncStatus  `json:"sync,omitempty"`
-	Rejections []registry.Rejection `json:"rejections" doc:"Recent commits that broke compatibility or governance, newest first"`
+	Rejections []registry.Rejection `json:"rejections" doc:"Topics stuck on a commit that broke compatibility or governance (topic empty: commits that do not load), one record each: the open ones first, most recently opened first, then the most recently closed"`
 }
 
 // StatusOutput is the sync status.
@@ -45,7 +45,7 @@ func (h *handlers) registerStatus(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-status", Method: http.MethodGet, Path: "/v1/status", Tags: []string{"Sync"},
 		Summary:     "Sync status",
-		Description: "The served commit, the last sync and its errors, and recent rejected commits with their findings.",
+		Description: "The served commit, the last sync and its errors, and the rejections with their findings: one per topic stuck on a rejected commit, updated by every later commit still broken and closed by the commit that fixes it.",
 	}, h.getStatus)
 	huma.Register(api, huma.Operation{
 		OperationID: "trigger-sync", Method: http.MethodPost, Path: "/v1/sync", Tags: []string{"Sync"},

@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -54,13 +57,24 @@ type GetTopicInput struct {
 	Topic string `path:"topic" doc:"Full topic name" example:"acme.retail.orders.events"`
 }
 
-// TopicDetail is a topic with its whole documented contract.
+// TopicDetail is a topic with its whole documented contract: the one the
+// registry serves.
 type TopicDetail struct {
 	TopicSummary
 	Position registry.Position  `json:"position" doc:"Where service.yaml declares the topic"`
-	Messages []registry.Message `json:"messages" doc:"The key and value messages first, then every message they reference, transitively"`
+	Version  int                `json:"version,omitempty" doc:"The served version, whose contract this is; absent for a plain directory or before the first version"`
+	Messages []registry.Message `json:"messages" doc:"The served key and value messages first, then every message they reference, transitively"`
 	Enums    []registry.Enum    `json:"enums" doc:"Every enum the messages reference"`
 	Findings []registry.Finding `json:"findings" doc:"Governance findings about this topic"`
+	// Rejected is set while the topic is stuck on a rejected commit.
+	Rejected *RejectionNotice `json:"rejected,omitempty" doc:"The topic's open rejection: later commits broke its compatibility, so it serves its last good version (this contract)"`
+}
+
+// RejectionNotice says that a topic is stuck on a rejected commit.
+type RejectionNotice struct {
+	Notice    string             `json:"notice" example:"commit 3f2a9c1e7b4d (first seen 2026-01-02T03:04:05Z, 21 commits since) was rejected"`
+	Rejection registry.Rejection `json:"rejection" doc:"The record, as /v1/status lists it"`
+	Link      string             `json:"link" doc:"Where its findings are shown" example:"/status#rejection-7"`
 }
 
 // GetTopicOutput is one topic.
@@ -98,7 +112,7 @@ func (h *handlers) listTopics(_ context.Context, in *ListTopicsInput) (*ListTopi
 	return out, nil
 }
 
-func (h *handlers) getTopic(_ context.Context, in *GetTopicInput) (*GetTopicOutput, error) {
+func (h *handlers) getTopic(ctx context.Context, in *GetTopicInput) (*GetTopicOutput, error) {
 	c, err := h.catalog()
 	if err != nil {
 		return nil, err
@@ -107,14 +121,21 @@ func (h *handlers) getTopic(_ context.Context, in *GetTopicInput) (*GetTopicOutp
 	if !ok {
 		return nil, h.problem(registry.Errorf(registry.ENOTFOUND, "no topic %q", in.Topic))
 	}
-	msgs, enums := c.Documentation(t)
+	served, err := c.Served(ctx, t)
+	if err != nil {
+		return nil, h.problem(err)
+	}
 	out := &GetTopicOutput{Body: TopicDetail{
-		TopicSummary: summarize(t),
+		TopicSummary: summarize(served.Topic),
 		Position:     t.Position,
-		Messages:     msgs,
-		Enums:        enums,
+		Version:      served.Version.Version,
+		Messages:     served.Messages,
+		Enums:        served.Enums,
 		Findings:     []registry.Finding{},
 	}}
+	if r := served.Rejection; r != nil {
+		out.Body.Rejected = &RejectionNotice{Notice: RejectionText(*r), Rejection: *r, Link: RejectionLink(*r)}
+	}
 	for _, f := range c.FindingsFor(t.Service) {
 		if f.Topic == t.Name {
 			out.Body.Findings = append(out.Body.Findings, f)
@@ -130,3 +151,20 @@ func summarize(t *registry.Topic) TopicSummary {
 		Key: t.Key, Values: t.Values, Producers: t.Producers, Consumers: t.Consumers, Deprecated: t.Deprecated,
 	}
 }
+
+// RejectionText says which commit a rejection is of: "commit 3f2a9c1e7b4d
+// (first seen 2026-01-02T03:04:05Z, 21 commits since) was rejected".
+func RejectionText(r registry.Rejection) string {
+	since := "1 commit"
+	if r.Commits != 1 {
+		since = strconv.Itoa(r.Commits) + " commits"
+	}
+	return fmt.Sprintf("commit %s (first seen %s, %s since) was rejected", shortSHA(r.Commit.SHA), r.CreatedAt.UTC().Format(time.RFC3339), since)
+}
+
+// RejectionLink is where the catalog shows a rejection's findings.
+func RejectionLink(r registry.Rejection) string {
+	return "/status#rejection-" + strconv.FormatInt(r.ID, 10)
+}
+
+func shortSHA(sha string) string { return sha[:min(len(sha), 12)] }

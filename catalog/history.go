@@ -26,6 +26,7 @@ type History struct {
 	byHash     map[string]*storedSchema
 	subjects   map[string][]registry.SubjectSchema // by subject, ascending version, one entry per version
 	rejections []registry.Rejection                // open ones first, as Store.Rejections returns them
+	served     *servedDocs                         // shared by the histories that follow
 }
 
 // NewHistory indexes what a store holds. It keeps the schema texts as
@@ -44,6 +45,7 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 		schemas:  make(map[int64]*storedSchema, len(schemas)),
 		byHash:   make(map[string]*storedSchema, len(schemas)),
 		subjects: map[string][]registry.SubjectSchema{},
+		served:   &servedDocs{},
 	}
 	// What a store reads repeats: a version's commit and fields on each of
 	// its subject rows, a schema's hash in every version naming it. Each
@@ -119,6 +121,7 @@ func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
 		schemas:  cloneMap(h.schemas),
 		byHash:   cloneMap(h.byHash),
 		subjects: cloneMap(h.subjects),
+		served:   h.served,
 	}
 	for _, sc := range step.Schemas {
 		if _, ok := n.byHash[sc.Hash]; !ok {
