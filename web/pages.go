@@ -69,7 +69,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 			return cmp.Or(b.Version.Commit.Time.Compare(a.Version.Commit.Time), strings.Compare(a.Topic.Name, b.Topic.Name))
 		})
 		p.Recent = p.Recent[:min(len(p.Recent), maxRecent)]
-		rej := hist.Rejections()
+		rej := hist.OpenRejections()
 		p.Rejections = rej[:min(len(rej), maxRecent)]
 	}
 	h.render(w, r, "home", page{Title: "Event catalog", Nav: "home", Data: p})

@@ -19,7 +19,8 @@ type topicPage struct {
 	Versions   []versionRow
 	Files      []protoFile // the .proto files of the latest version (or the served tree)
 	Findings   []registry.Finding
-	Host       string // for the snippets
+	Rejection  *registry.Rejection // the topic's open rejection: the page shows its served version
+	Host       string              // for the snippets
 	HasHistory bool
 	Latest     int // latest version number; 0 without history
 }
@@ -49,12 +50,18 @@ func (h *Handler) topic(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, registry.Errorf(registry.ENOTFOUND, "no topic %q in the catalog", name))
 		return
 	}
-	p := topicPage{Topic: t, Host: r.Host}
+	served, err := c.Served(r.Context(), t)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	t = served.Topic // its served key and values
+	p := topicPage{Topic: t, Host: r.Host, Rejection: served.Rejection}
 	p.Service, _ = c.Service(t.Service)
 	if t.Deprecated != nil && t.Deprecated.ReplacedBy != "" {
 		p.Replacedby, _ = c.Topic(t.Deprecated.ReplacedBy)
 	}
-	msgs, enums := c.Documentation(t)
+	msgs, enums := served.Messages, served.Enums
 	tree := newTreeBuilder(msgs, enums)
 	if t.Key != nil && !t.Key.Scalar {
 		p.Key = tree.root(t.Key.Name)
