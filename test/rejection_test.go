@@ -90,7 +90,7 @@ func stuckTopic(t *testing.T, repo *gitfixture.Repo, p *registryProc) {
 		t.Errorf("topic detail's rejection notice: %+v", detail.Rejected)
 	}
 	page := html(t, p, "/topics/"+gitfixture.OrdersTopic)
-	if !regexp.MustCompile(`Commit <code>` + breaking[:10] + `</code> \(first seen <time[^>]*>[^<]+</time>, 21 commits since\) was rejected\.`).MatchString(page) ||
+	if !regexp.MustCompile(`Commit <code>`+breaking[:10]+`</code> \(first seen <time[^>]*>[^<]+</time>, 21 commits since\) was rejected\.`).MatchString(page) ||
 		!strings.Contains(page, `<a href="`+link+`">See its findings</a>`) || !strings.Contains(page, `<code class="fname">note</code>`) {
 		t.Errorf("the topic page lacks the served contract or the notice:\n%s", page)
 	}
