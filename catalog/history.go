@@ -81,8 +81,24 @@ func newHistory(prev *History, state registry.SyncState, versions []registry.Top
 		}
 		h.addVersion(v)
 	}
-	h.rejections = slices.Clone(rejections)
+	h.rejections = openFirst(rejections)
 	return h
+}
+
+// openFirst returns a copy of rejections with the open ones first, each
+// part in its order.
+func openFirst(rejections []registry.Rejection) []registry.Rejection {
+	out := slices.Clone(rejections)
+	slices.SortStableFunc(out, func(a, b registry.Rejection) int {
+		switch {
+		case a.Open == b.Open:
+			return 0
+		case a.Open:
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 // interner keeps one copy of each string.
@@ -158,7 +174,7 @@ func (h *History) next(step registry.SyncStep, ids map[string]int64) *History {
 // Store.Rejections returns them) instead of its own.
 func (h *History) withRejections(rejections []registry.Rejection) *History {
 	n := *h
-	n.rejections = slices.Clone(rejections)
+	n.rejections = openFirst(rejections)
 	return &n
 }
 

@@ -459,6 +459,10 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 // their history, and adds versions and rejections to step.
 func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commit, now time.Time, step *registry.SyncStep, contracts map[string]compat.Contract) error {
 	b := newSubjectBuilder(in.hist, cat)
+	open := map[string]bool{}
+	for _, r := range in.hist.OpenRejections() {
+		open[r.Topic] = true
+	}
 	for _, t := range cat.topics {
 		ct, ok := cat.ContractOf(t)
 		if !ok {
@@ -466,7 +470,7 @@ func (in *Ingester) versions(ctx context.Context, cat *Catalog, c registry.Commi
 		}
 		fp := in.fingerprint(t.Name, ct)
 		latest, has := in.hist.Latest(t.Name)
-		_, stuck := in.hist.OpenRejection(t.Name)
+		stuck := open[t.Name]
 		if has && latest.Fingerprint == fp {
 			if stuck { // the served contract is back
 				step.Fixes = append(step.Fixes, registry.Fix{Topic: t.Name, Commit: c, At: now})
