@@ -407,6 +407,23 @@ func TestIngestRejectionEpisodes(t *testing.T) {
 		t.Errorf("the fix forward is not version 2: %+v", vs)
 	}
 
+	// A topic removed while stuck: closed with the commit removing it.
+	files["schemas/retail/stock/v1/stock.proto"] = strings.Replace(gitfixture.StockProto, "string sku = 1", "int64 sku = 1", 1)
+	h.repo.Commit("sku as a number", files)
+	h.sync()
+	if _, ok := h.snap.Catalog().History().OpenRejection("acme.retail.stock.events"); !ok {
+		t.Fatalf("the breaking stock change is not rejected: %+v", h.snap.Catalog().History().Rejections())
+	}
+	files["schemas/retail/stock/service.yaml"] = "description: Stock.\nowner: stock-team\nconsumes: [acme.retail.orders.events]\n"
+	files["schemas/retail/stock/v1/stock.proto"] = gitfixture.Delete
+	c9 := h.repo.Commit("stock publishes nothing", files)
+	delete(files, "schemas/retail/stock/v1/stock.proto")
+	h.sync()
+	rej = h.snap.Catalog().History().Rejections()
+	if len(rej) != 3 || rej[0].Open || rej[0].Topic != "acme.retail.stock.events" || rej[0].FixedBy == nil || rej[0].FixedBy.SHA != c9 {
+		t.Fatalf("after removing the stuck topic: %+v", rej)
+	}
+
 	// A restart reads the same records back.
 	h.reopen()
 	if err := h.in.Restore(t.Context()); err != nil {
