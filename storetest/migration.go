@@ -29,7 +29,33 @@ type NewLegacy func(t *testing.T) Legacy
 // into one, open while its latest commit is the sync's; the store then
 // goes on updating the folded records and never hands out an ID again.
 func RunMigration(t *testing.T, newDB NewLegacy) {
-	db := newDB(t)
+	t.Run("Fold", func(t *testing.T) { testMigrationFold(t, newDB(t)) })
+	t.Run("WholeCommitFixed", func(t *testing.T) { testMigrationWholeCommitFixed(t, newDB(t)) })
+}
+
+// testMigrationWholeCommitFixed: whole-commit records whose latest commit
+// is not the sync's were fixed by a commit the rows do not name: closed,
+// with no fixing commit.
+func testMigrationWholeCommitFixed(t *testing.T, db Legacy) {
+	old := openStore(t, db.Open)
+	apply(t, old, registry.SyncStep{State: state("c1")})
+	r := rejection("", "c2")
+	db.Reject(t, r)
+	apply(t, old, registry.SyncStep{After: "c1", State: state("c3")})
+	if err := old.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s := openStore(t, db.Upgrade)
+	got := dump(t, s).Rejections
+	want := normRejection(r)
+	want.Open, want.ClosedAt = false, want.UpdatedAt
+	if len(got) == 1 {
+		want.ID = got[0].ID
+	}
+	diff(t, "Rejections() after migration 0003", got, []registry.Rejection{want})
+}
+
+func testMigrationFold(t *testing.T, db Legacy) {
 	old := openStore(t, db.Open)
 	a, b := content("A"), content("B")
 	at := func(minute int) time.Time { return base.Add(time.Duration(minute) * time.Minute) }
