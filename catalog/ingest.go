@@ -438,7 +438,7 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	}
 	for _, r := range step.Rejections {
 		if _, open := prev.OpenRejection(r.Topic); open {
-			in.Log.Info("commit still rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
+			in.Log.Debug("commit still rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
 		} else {
 			in.Log.Warn("commit rejected", slog.String("commit", short(c.SHA)), slog.String("topic", r.Topic), slog.Int("findings", len(r.Findings)))
 		}
