@@ -92,6 +92,9 @@ type Ingester struct {
 	yaml       *yamlCache
 	compacted  atomic.Pointer[chan struct{}] // see Compacted
 	freed      bool                          // the first restore returned its memory
+	// staleRejections is set when the rejections could not be read back
+	// after a step (see readRejections).
+	staleRejections bool
 	// fullRebuild compiles and fingerprints every commit from scratch, as
 	// the sync did before it was incremental: the reference the tests
 	// compare the incremental path with.
@@ -151,6 +154,7 @@ func (in *Ingester) restore(ctx context.Context) error {
 		return fmt.Errorf("read rejections: %w", err)
 	}
 	in.hist = newHistory(in.hist, state, versions, schemas, rejections)
+	in.staleRejections = false
 	in.contracts = newContractCache(in.ContractCache)
 	in.tree = nil
 	// A fresh process builds the served catalog from the compiled files
@@ -354,8 +358,23 @@ func (in *Ingester) files(ctx context.Context, sha string) (files map[string][]b
 	return files, false, err
 }
 
+// readRejections reads the rejections back from the store into the
+// history. Should the read fail, the history keeps the ones it had, and
+// the next step reads them again before it decides anything.
+func (in *Ingester) readRejections(ctx context.Context) {
+	rejections, err := in.Store.Rejections(ctx, maxRejections)
+	if in.staleRejections = err != nil; err != nil {
+		in.Log.Warn("read rejections", slog.Any("error", err))
+		return
+	}
+	in.hist = in.hist.withRejections(rejections)
+}
+
 // step ingests one commit and writes the outcome in one store transaction.
 func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []string) error {
+	if in.staleRejections {
+		in.readRejections(ctx)
+	}
 	now := in.Options.withDefaults().Now().UTC()
 	step := registry.SyncStep{
 		After:    in.hist.State().Commit,
@@ -409,14 +428,7 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	prev := in.hist
 	in.hist = in.hist.next(step, ids)
 	if len(step.Rejections) > 0 || len(step.Fixes) > 0 {
-		// The store numbers and folds rejections: read them back. Should
-		// the read fail, the history keeps the ones it had until the next
-		// step that changes them.
-		if rejections, err := in.Store.Rejections(ctx, maxRejections); err != nil {
-			in.Log.Warn("read rejections", slog.String("commit", short(c.SHA)), slog.Any("error", err))
-		} else {
-			in.hist = in.hist.withRejections(rejections)
-		}
+		in.readRejections(ctx) // the store numbers and folds them
 	}
 	in.tree = files
 	if step.Tree != nil {

@@ -437,3 +437,45 @@ func TestIngestRejectionEpisodes(t *testing.T) {
 }
 
 func short(sha string) string { return sha[:min(len(sha), 12)] }
+
+// flakyRejections fails its next fail reads of the rejections.
+type flakyRejections struct {
+	registry.Store
+	fail int
+}
+
+func (s *flakyRejections) Rejections(ctx context.Context, limit int) ([]registry.Rejection, error) {
+	if s.fail > 0 {
+		s.fail--
+		return nil, registry.Errorf(registry.EUNAVAILABLE, "database unavailable")
+	}
+	return s.Store.Rejections(ctx, limit)
+}
+
+// TestIngestRejectionsReadFails: when the rejections cannot be read back
+// after the step that opened one, the next step reads them first, so the
+// commit that fixes the topic still closes it.
+func TestIngestRejectionsReadFails(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	files := gitfixture.BaseFiles()
+	h.repo.Commit("initial", files)
+	h.sync()
+	flaky := &flakyRejections{Store: h.store}
+	h.in.Store = flaky
+
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsNoNote)
+	h.repo.Commit("drop note", files)
+	flaky.fail = 1
+	h.sync()
+	if rej := h.snap.Catalog().History().Rejections(); len(rej) != 0 {
+		t.Fatalf("the read failed, yet the history has %+v", rej)
+	}
+	files[gitfixture.OrdersPath] = gitfixture.OrdersProto(gitfixture.FieldsV1)
+	fix := h.repo.Commit("note back", files)
+	h.sync()
+	rej := h.snap.Catalog().History().Rejections()
+	if len(rej) != 1 || rej[0].Open || rej[0].FixedBy == nil || rej[0].FixedBy.SHA != fix {
+		t.Fatalf("after the fix: %+v; want the rejection closed by %s", rej, short(fix))
+	}
+}
