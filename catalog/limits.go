@@ -89,3 +89,10 @@ func RepoLimits(registryYAML []byte, flags compat.Limits) (compat.Limits, error)
 	}
 	return flags.Over(repo).WithDefaults(), nil
 }
+
+// LimitsOf is RepoLimits with the given flags, in the shape a Git tree
+// reader takes (gitsync.TreeOptions.LimitsOf, with LimitsFile RepoFile):
+// each commit's tree is read with its own registry.yaml's limits.
+func LimitsOf(flags compat.Limits) func(registryYAML []byte) (compat.Limits, error) {
+	return func(b []byte) (compat.Limits, error) { return RepoLimits(b, flags) }
+}
