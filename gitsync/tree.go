@@ -198,7 +198,7 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts TreeOptions) (map[stri
 		files[name] = data
 	}
 	if len(problems) > 0 {
-		return nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %d problems", short(sha), len(problems)), Diagnostics: problems}
+		return nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %s", short(sha), problemCount(len(problems))), Diagnostics: problems}
 	}
 	return files, nil
 }
@@ -265,9 +265,16 @@ func (r *Repo) Update(ctx context.Context, prev map[string][]byte, from, to stri
 		problems = compat.CheckSizes(files, w.limits)
 	}
 	if len(problems) > 0 {
-		return nil, nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %d problems", short(to), len(problems)), Diagnostics: problems}
+		return nil, nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %s", short(to), problemCount(len(problems))), Diagnostics: problems}
 	}
 	return files, changed, nil
+}
+
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
 }
 
 func cleanRoot(root string) string { return strings.Trim(path.Clean("/"+root), "/") }
