@@ -50,13 +50,13 @@ var errFindings = errors.New("findings")
 // Run implements the command. Every error but findings means the check
 // could not run: exit 2.
 func (l *LintCmd) Run(e *env) error {
-	root, err := findSchemaRoot(l.Dir)
-	if err != nil {
-		return usageError{err}
-	}
 	limits, err := l.limits()
 	if err != nil {
 		return err
+	}
+	root, err := findSchemaRoot(l.Dir)
+	if err != nil {
+		return usageError{err}
 	}
 	opts := lint.Options{Root: root, HistoryDepth: l.HistoryDepth, Catalog: catalog.Options{Limits: limits}}
 	if l.HistoryDepth < 1 {
