@@ -6,6 +6,7 @@ import (
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // limitsConfig is registry.yaml's limits: section. Every key is optional;
@@ -45,15 +46,15 @@ func (lc limitsConfig) limits(fail func(registry.Position, string, ...any)) comp
 		}
 		*dst = n
 	}
-	size(compat.KeyMaxFileSize, lc.MaxFileSize, &l.MaxFileSize)
-	count(compat.KeyMaxFiles, lc.MaxFiles, &l.MaxFiles)
-	size(compat.KeyMaxTotalSize, lc.MaxTotalSize, &l.MaxTotalSize)
-	count(compat.KeyMaxDepth, lc.MaxDepth, &l.MaxDepth)
-	count(compat.KeyMaxNesting, lc.MaxNesting, &l.MaxNesting)
+	size(limit.KeyMaxFileSize, lc.MaxFileSize, &l.MaxFileSize)
+	count(limit.KeyMaxFiles, lc.MaxFiles, &l.MaxFiles)
+	size(limit.KeyMaxTotalSize, lc.MaxTotalSize, &l.MaxTotalSize)
+	count(limit.KeyMaxDepth, lc.MaxDepth, &l.MaxDepth)
+	count(limit.KeyMaxNesting, lc.MaxNesting, &l.MaxNesting)
 	if s := lc.CompileTimeout; s.Value != "" {
 		d, err := time.ParseDuration(s.Value)
 		if err != nil || d <= 0 {
-			fail(s.at.in(RepoFile), "limits: %s: %q is not a positive duration (write 90s, 2m)", compat.KeyCompileTimeout, s.Value)
+			fail(s.at.in(RepoFile), "limits: %s: %q is not a positive duration (write 90s, 2m)", limit.KeyCompileTimeout, s.Value)
 		} else {
 			l.Timeout = d
 		}

@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/linker"
@@ -26,68 +25,35 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
-// Limits bound what an untrusted schema tree may cost to compile.
-//
-// A repository sets them under limits: in registry.yaml, and the flags of
-// `registry serve` and `registry lint` override it (see Over); every error
-// that a limit causes names the key and the flag that raise it.
-type Limits struct {
-	MaxFileSize  int64         // bytes per file (max_file_size)
-	MaxFiles     int           // .proto files in the tree (max_files)
-	MaxTotalSize int64         // bytes of all .proto files together (max_total_size)
-	MaxDepth     int           // directory nesting below the root (max_depth)
-	Timeout      time.Duration // wall time for one compilation (compile_timeout)
-	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
-	// one .proto file: the compiler's cost grows with its square. Zero is
-	// the default even where other zero limits mean none; negative: none.
-	MaxNesting int
-	// Fixed marks limits that a route sets for itself (a Confluent request,
-	// say), which registry.yaml and the flags do not change: their errors
-	// do not suggest raising them.
-	Fixed bool
-}
-
-// WithDefaults returns l with every zero field set from DefaultLimits.
-func (l Limits) WithDefaults() Limits {
-	d := DefaultLimits
-	if l.MaxFileSize == 0 {
-		l.MaxFileSize = d.MaxFileSize
-	}
-	if l.MaxFiles == 0 {
-		l.MaxFiles = d.MaxFiles
-	}
-	if l.MaxTotalSize == 0 {
-		l.MaxTotalSize = d.MaxTotalSize
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.Timeout == 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxNesting == 0 {
-		l.MaxNesting = d.MaxNesting
-	}
-	return l
-}
+// Limits bound what an untrusted schema tree may cost to compile (see
+// package limit, which the Git tree reader shares).
+type Limits = limit.Limits
 
 // DefaultLimits are generous for real repositories and small enough that a
-// hostile pull request cannot exhaust the server.
-var DefaultLimits = Limits{
-	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB; generated files of 5–10 MB are common
-	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
-	// The whole tree is held in memory and compiled at once, and the
-	// compiler's descriptors cost several times the source: 256 MiB of
-	// .proto source admits googleapis whole (thousands of files, the big
-	// generated ones included) several times over, and still bounds what
-	// one commit can make the server hold.
-	MaxTotalSize: 256 << 20,
-	MaxDepth:     32,
-	Timeout:      60 * time.Second,
-	MaxNesting:   64,
+// hostile pull request cannot exhaust the server: limit.Defaults.
+var DefaultLimits = limit.Defaults
+
+// Size is a number of bytes written for a person (see limit.Size).
+type Size = limit.Size
+
+// ParseSize reads a size: bytes, or a number with a unit (limit.ParseSize).
+func ParseSize(s string) (int64, error) { return limit.ParseSize(s) }
+
+// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
+func FormatSize(n int64) string { return limit.FormatSize(n) }
+
+// CheckSizes checks files in memory against the size and count limits
+// (limit.CheckSizes).
+func CheckSizes(files map[string][]byte, limits Limits) []registry.Diagnostic {
+	return limit.CheckSizes(files, limits)
 }
+
+// SymlinkedDir is the problem of a symbolic link to a directory in a schema
+// tree, in a directory and in a Git tree alike.
+const SymlinkedDir = limit.SymlinkedDir
 
 // wellKnownPrefix holds the well-known types, always served from the
 // compiler's built-in copies so a repository cannot shadow them.
@@ -183,7 +149,7 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 	case parent.Err() != nil: // the caller gave up, not the repository's fault
 		return nil, fmt.Errorf("compile schemas: %w", parent.Err())
 	case ctx.Err() != nil:
-		return nil, registry.Errorf(registry.EINVALID, "%s", limits.timedOut())
+		return nil, registry.Errorf(registry.EINVALID, "%s", limits.TimedOut())
 	case err == nil && len(diags) == 0:
 	case errors.Is(err, reporter.ErrInvalidSource) || err == nil:
 		return nil, invalid(diags)
@@ -372,10 +338,6 @@ func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[strin
 	return sources, diags
 }
 
-// SymlinkedDir is the problem of a symbolic link to a directory in a schema
-// tree, in a directory and in a Git tree alike.
-const SymlinkedDir = "a symlink to a directory (symlinks are not followed: its files would be silently left out; make it a real directory)"
-
 // tooLarge is ReadFile's error for a file over its limit.
 type tooLarge struct{ size, max int64 }
 
@@ -405,23 +367,6 @@ func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
 		return nil, &tooLarge{size: size, max: max}
 	}
 	return data, nil
-}
-
-// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
-func FormatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
-	s := fmt.Sprintf("%.1f", v)
-	s = strings.TrimSuffix(s, ".0")
-	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
 }
 
 func diagnostic(err reporter.ErrorWithPos) registry.Diagnostic {

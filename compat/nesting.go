@@ -71,7 +71,7 @@ func scanNesting(file string, src []byte, max int, limits Limits) *registry.Diag
 			if depth > max {
 				return &registry.Diagnostic{
 					Position: registry.Position{File: file, Line: line, Column: col},
-					Message:  limits.tooNested(max),
+					Message:  limits.TooNested(max),
 				}
 			}
 		case c == '}' || c == ']' || c == '>' || c == ')':

@@ -15,7 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	registry "github.com/backbone-registry/backbone"
-	"github.com/backbone-registry/backbone/compat"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // fixture is a Git repository built by the test, on branch main.
@@ -183,10 +183,10 @@ func TestLimits(t *testing.T) {
 	f := newFixture(t)
 	c := f.commit("big", map[string]string{"a.proto": strings.Repeat("x", 100), "b.proto": "b", "c.proto": "c"})
 	r, _ := Open(t.Context(), Config{Source: f.dir})
-	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: compat.Limits{MaxFileSize: 50}}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "a.proto") {
+	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: limit.Limits{MaxFileSize: 50}}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "a.proto") {
 		t.Errorf("size limit: got %v", err)
 	}
-	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: compat.Limits{MaxFiles: 2}}); registry.ErrorCode(err) != registry.EINVALID {
+	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: limit.Limits{MaxFiles: 2}}); registry.ErrorCode(err) != registry.EINVALID {
 		t.Errorf("file count limit: got %v", err)
 	}
 	if files, err := r.Tree(t.Context(), c, TreeOptions{Root: "nope"}); err != nil || len(files) != 0 {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	registry "github.com/backbone-registry/backbone"
-	"github.com/backbone-registry/backbone/compat"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // commitSymlink commits a symbolic link name → target (as Git stores it,
@@ -56,14 +56,14 @@ func TestSymlinkedDirectory(t *testing.T) {
 	}
 	opts := TreeOptions{Root: "schemas", Want: func(n string) bool { return strings.HasSuffix(n, ".proto") || strings.HasSuffix(n, ".yaml") }}
 	_, err = r.Tree(t.Context(), c2, opts)
-	wantProblems(t, err, "linked: "+compat.SymlinkedDir)
+	wantProblems(t, err, "linked: "+limit.SymlinkedDir)
 
 	prev, err := r.Tree(t.Context(), c1, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = r.Update(t.Context(), prev, c1, c2, opts)
-	wantProblems(t, err, "linked: "+compat.SymlinkedDir)
+	wantProblems(t, err, "linked: "+limit.SymlinkedDir)
 }
 
 // TestTreeLimits: the tree's own limits file sets the limits; only .proto
@@ -80,10 +80,10 @@ func TestTreeLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The limits file holds the per-file limit; the file count is 2.
-	opts := TreeOptions{LimitsFile: "limits", LimitsOf: func(b []byte) (compat.Limits, error) {
-		l := compat.Limits{MaxFiles: 2}
+	opts := TreeOptions{LimitsFile: "limits", LimitsOf: func(b []byte) (limit.Limits, error) {
+		l := limit.Limits{MaxFiles: 2}
 		if len(b) > 0 {
-			n, err := compat.ParseSize(string(b))
+			n, err := limit.ParseSize(string(b))
 			l.MaxFileSize = n
 			return l, err
 		}
@@ -105,7 +105,7 @@ func TestTreeLimits(t *testing.T) {
 	_, _, err = r.Update(t.Context(), prev, c1, c3, opts)
 	wantProblems(t, err, tooMany)
 
-	total := TreeOptions{Limits: compat.Limits{MaxTotalSize: 100}}
+	total := TreeOptions{Limits: limit.Limits{MaxTotalSize: 100}}
 	_, err = r.Tree(t.Context(), c1, total)
 	wantProblems(t, err, "b.proto: the .proto files total 101 B with this one, over the total-size limit of 100 B; raise it with limits.max_total_size in registry.yaml or --max-total-size")
 }

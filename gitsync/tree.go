@@ -13,7 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	registry "github.com/backbone-registry/backbone"
-	"github.com/backbone-registry/backbone/compat"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // TreeOptions select and bound the files read from a tree.
@@ -23,20 +23,20 @@ type TreeOptions struct {
 	// Limits bound what is read: the per-file size, and the count and
 	// total size of the .proto files (other files do not count); zero
 	// fields: no limit.
-	Limits compat.Limits
+	Limits limit.Limits
 	// LimitsOf, when set, lets each tree set its own limits: it is given
 	// the content of LimitsFile under Root at the commit (nil when there
 	// is none) and returns the limits to read that tree with, in place of
 	// Limits. Its error fails the read.
 	LimitsFile string
-	LimitsOf   func(content []byte) (compat.Limits, error)
+	LimitsOf   func(content []byte) (limit.Limits, error)
 }
 
 // maxLimitsFile bounds the file LimitsOf reads.
 const maxLimitsFile = 1 << 20
 
 // limitsAt returns the limits to read the tree at commit with.
-func (r *Repo) limitsAt(tree *object.Tree, opts TreeOptions) (compat.Limits, error) {
+func (r *Repo) limitsAt(tree *object.Tree, opts TreeOptions) (limit.Limits, error) {
 	if opts.LimitsOf == nil {
 		return opts.Limits, nil
 	}
@@ -45,10 +45,10 @@ func (r *Repo) limitsAt(tree *object.Tree, opts TreeOptions) (compat.Limits, err
 		data, size, err := r.blob(e.Hash, maxLimitsFile)
 		switch {
 		case errors.Is(err, errTooLarge):
-			return compat.Limits{}, &registry.Error{Code: registry.EINVALID, Message: "read " + opts.LimitsFile, Diagnostics: []registry.Diagnostic{{
-				Position: registry.Position{File: opts.LimitsFile}, Message: compat.Limits{MaxFileSize: maxLimitsFile, Fixed: true}.FileTooLarge(size)}}}
+			return limit.Limits{}, &registry.Error{Code: registry.EINVALID, Message: "read " + opts.LimitsFile, Diagnostics: []registry.Diagnostic{{
+				Position: registry.Position{File: opts.LimitsFile}, Message: limit.Limits{MaxFileSize: maxLimitsFile, Fixed: true}.FileTooLarge(size)}}}
 		case err != nil:
-			return compat.Limits{}, err
+			return limit.Limits{}, err
 		}
 		content = data
 	}
@@ -61,7 +61,7 @@ type walkCheck struct {
 	top    *object.Tree // the commit's whole tree, to resolve symlinks in
 	root   string       // the schema root in it, cleaned ("" for the top)
 	opts   TreeOptions
-	limits compat.Limits
+	limits limit.Limits
 	deep   map[string]bool // directories reported too deep
 }
 
@@ -95,7 +95,7 @@ func (w *walkCheck) entry(name string, e object.TreeEntry) (*registry.Diagnostic
 	wanted := w.opts.Want == nil || w.opts.Want(name)
 	switch {
 	case e.Mode == filemode.Symlink && w.symlinkedDir(name, e):
-		return problem(name, compat.SymlinkedDir)
+		return problem(name, limit.SymlinkedDir)
 	case !wanted:
 		return nil, false
 	case e.Mode == filemode.Symlink || e.Mode == filemode.Submodule:
@@ -262,7 +262,7 @@ func (r *Repo) Update(ctx context.Context, prev map[string][]byte, from, to stri
 	if len(problems) == 0 {
 		// The count and the total are the whole tree's; and the limits
 		// themselves may have changed with this commit.
-		problems = compat.CheckSizes(files, w.limits)
+		problems = limit.CheckSizes(files, w.limits)
 	}
 	if len(problems) > 0 {
 		return nil, nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %s", short(to), problemCount(len(problems))), Diagnostics: problems}

@@ -1,4 +1,9 @@
-package compat
+// Package limit is the limits of a schema tree: their defaults, how they
+// combine (flags over registry.yaml over defaults), the sizes people write,
+// and the wording of every limit error, which names the registry.yaml key
+// and the flag that raise the limit. compat (reading and compiling a tree)
+// and gitsync (reading a Git tree) share it; it knows neither.
+package limit
 
 import (
 	"fmt"
@@ -7,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	registry "github.com/backbone-registry/backbone"
@@ -87,12 +93,14 @@ func (l Limits) TooDeep() string {
 	return fmt.Sprintf("directory nested deeper than %d levels, over the directory-depth limit%s", l.MaxDepth, l.raise(KeyMaxDepth))
 }
 
-func (l Limits) tooNested(max int) string {
+// TooNested is the message for brackets nested deeper than max.
+func (l Limits) TooNested(max int) string {
 	return fmt.Sprintf("brackets nest deeper than %d levels, over the nesting limit ({ [ < and ( count together, outside strings and comments)%s; "+
 		"better, flatten the message literal or the nested declarations", max, l.raise(KeyMaxNesting))
 }
 
-func (l Limits) timedOut() string {
+// TimedOut is the message for a compilation past the time limit.
+func (l Limits) TimedOut() string {
 	return fmt.Sprintf("compile schemas: gave up after %s, the compile-time limit%s", l.Timeout, l.raise(KeyCompileTimeout))
 }
 
@@ -182,4 +190,86 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: too large", s)
 	}
 	return int64(math.Round(n)), nil
+}
+
+// Limits bound what an untrusted schema tree may cost to compile.
+//
+// A repository sets them under limits: in registry.yaml, and the flags of
+// `registry serve` and `registry lint` override it (see Over); every error
+// that a limit causes names the key and the flag that raise it.
+type Limits struct {
+	MaxFileSize  int64         // bytes per file (max_file_size)
+	MaxFiles     int           // .proto files in the tree (max_files)
+	MaxTotalSize int64         // bytes of all .proto files together (max_total_size)
+	MaxDepth     int           // directory nesting below the root (max_depth)
+	Timeout      time.Duration // wall time for one compilation (compile_timeout)
+	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
+	// one .proto file: the compiler's cost grows with its square. Zero is
+	// the default even where other zero limits mean none; negative: none.
+	MaxNesting int
+	// Fixed marks limits that a route sets for itself (a Confluent request,
+	// say), which registry.yaml and the flags do not change: their errors
+	// do not suggest raising them.
+	Fixed bool
+}
+
+// WithDefaults returns l with every zero field set from Defaults.
+func (l Limits) WithDefaults() Limits {
+	d := Defaults
+	if l.MaxFileSize == 0 {
+		l.MaxFileSize = d.MaxFileSize
+	}
+	if l.MaxFiles == 0 {
+		l.MaxFiles = d.MaxFiles
+	}
+	if l.MaxTotalSize == 0 {
+		l.MaxTotalSize = d.MaxTotalSize
+	}
+	if l.MaxDepth == 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.Timeout == 0 {
+		l.Timeout = d.Timeout
+	}
+	if l.MaxNesting == 0 {
+		l.MaxNesting = d.MaxNesting
+	}
+	return l
+}
+
+// Defaults are generous for real repositories and small enough that a
+// hostile pull request cannot exhaust the server.
+var Defaults = Limits{
+	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB; generated files of 5–10 MB are common
+	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
+	// The whole tree is held in memory and compiled at once, and the
+	// compiler's descriptors cost several times the source: 256 MiB of
+	// .proto source admits googleapis whole (thousands of files, the big
+	// generated ones included) several times over, and still bounds what
+	// one commit can make the server hold.
+	MaxTotalSize: 256 << 20,
+	MaxDepth:     32,
+	Timeout:      60 * time.Second,
+	MaxNesting:   64,
+}
+
+// SymlinkedDir is the problem of a symbolic link to a directory in a schema
+// tree, in a directory and in a Git tree alike.
+const SymlinkedDir = "a symlink to a directory (symlinks are not followed: its files would be silently left out; make it a real directory)"
+
+// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
+func FormatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	s := fmt.Sprintf("%.1f", v)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
 }
