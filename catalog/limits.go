@@ -76,7 +76,7 @@ func RepoLimits(registryYAML []byte, flags compat.Limits) (compat.Limits, error)
 	}
 	l := &loader{}
 	if len(registryYAML) > maxYAMLSize {
-		l.fail(registry.Position{File: RepoFile}, "file larger than %d bytes (limit)", maxYAMLSize)
+		l.fail(registry.Position{File: RepoFile}, "%s", yamlTooLarge(len(registryYAML)))
 		return compat.Limits{}, l.invalid()
 	}
 	var rc repoConfig

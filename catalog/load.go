@@ -33,6 +33,11 @@ const (
 // maxYAMLSize bounds registry.yaml and service.yaml files.
 const maxYAMLSize = 256 << 10
 
+func yamlTooLarge(size int) string {
+	return fmt.Sprintf("%s is over the size limit of YAML files, %s (a fixed limit)",
+		compat.FormatSize(int64(size)), compat.FormatSize(maxYAMLSize))
+}
+
 // Options tune Load. The zero value is ready to use.
 type Options struct {
 	// Limits are the command line's (--max-file-size…); each zero field
@@ -188,7 +193,7 @@ func (l *loader) readYAML(name string, v any) bool {
 		l.fail(registry.Position{File: name}, "not found")
 		return false
 	case len(data) > maxYAMLSize:
-		l.fail(registry.Position{File: name}, "file larger than %d bytes (limit)", maxYAMLSize)
+		l.fail(registry.Position{File: name}, "%s", yamlTooLarge(len(data)))
 		return false
 	}
 	if d := l.yaml.decode(name, data, v); d != nil {

@@ -415,7 +415,7 @@ func TestLoadInvalid(t *testing.T) {
 		{
 			name:    "service.yaml over the YAML size limit",
 			changes: []change{{stockYAML, "produces:", "# " + strings.Repeat("x", maxYAMLSize) + "\nproduces:"}},
-			want:    []wantDiag{{stockYAML, 0, 0, "file larger than 262144 bytes (limit)"}},
+			want:    []wantDiag{{stockYAML, 0, 0, "KiB is over the size limit of YAML files, 256 KiB (a fixed limit)"}},
 		},
 
 		// .proto files

@@ -42,7 +42,7 @@ func flagOf(key string) string {
 // are fixed by the route that compiles (then there is nothing to change).
 func (l Limits) raise(key string) string {
 	if l.Fixed {
-		return " (this route's limit; it cannot be raised)"
+		return " (a fixed limit: it cannot be raised)"
 	}
 	return fmt.Sprintf("; raise it with limits.%s in registry.yaml or %s", key, flagOf(key))
 }
