@@ -18,6 +18,46 @@ import (
 	registry "github.com/backbone-registry/backbone"
 )
 
+// Limits bound what an untrusted schema tree may cost to compile.
+//
+// A repository sets them under limits: in registry.yaml, and the flags of
+// `registry serve` and `registry lint` override it (see Over); every error
+// that a limit causes names the key and the flag that raise it.
+type Limits struct {
+	MaxFileSize  int64         // bytes per file (max_file_size)
+	MaxFiles     int           // .proto files in the tree (max_files)
+	MaxTotalSize int64         // bytes of all .proto files together (max_total_size)
+	MaxDepth     int           // directory nesting below the root (max_depth)
+	Timeout      time.Duration // wall time for one compilation (compile_timeout)
+	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
+	// one .proto file: the compiler's cost grows with its square. Zero is
+	// the default even where other zero limits mean none; negative: none.
+	MaxNesting int
+	// Fixed marks limits that a route sets for itself (a Confluent request,
+	// say), which registry.yaml and the flags do not change: their errors
+	// do not suggest raising them.
+	Fixed bool
+}
+
+// WithDefaults returns l with every zero field set from Defaults.
+func (l Limits) WithDefaults() Limits { return l.Over(Defaults) }
+
+// Defaults are generous for real repositories and small enough that a
+// hostile pull request cannot exhaust the server.
+var Defaults = Limits{
+	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB; generated files of 5–10 MB are common
+	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
+	// The whole tree is held in memory and compiled at once, and the
+	// compiler's descriptors cost several times the source: 256 MiB of
+	// .proto source admits googleapis whole (thousands of files, the big
+	// generated ones included) several times over, and still bounds what
+	// one commit can make the server hold.
+	MaxTotalSize: 256 << 20,
+	MaxDepth:     32,
+	Timeout:      60 * time.Second,
+	MaxNesting:   64,
+}
+
 // The names that raise each limit: the key under limits: in registry.yaml
 // and the flag of `registry serve` and `registry lint`. Every limit error
 // names both, so whoever meets one knows what to change.
@@ -31,12 +71,7 @@ const (
 )
 
 // flagOf is the command-line flag that sets a limit's key.
-func flagOf(key string) string {
-	if key == KeyCompileTimeout {
-		return "--compile-timeout"
-	}
-	return "--" + strings.ReplaceAll(key, "_", "-")
-}
+func flagOf(key string) string { return "--" + strings.ReplaceAll(key, "_", "-") }
 
 // raise is the end of every limit error: how to raise it, unless the limits
 // are fixed by the route that compiles (then there is nothing to change).
@@ -190,67 +225,6 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: too large", s)
 	}
 	return int64(math.Round(n)), nil
-}
-
-// Limits bound what an untrusted schema tree may cost to compile.
-//
-// A repository sets them under limits: in registry.yaml, and the flags of
-// `registry serve` and `registry lint` override it (see Over); every error
-// that a limit causes names the key and the flag that raise it.
-type Limits struct {
-	MaxFileSize  int64         // bytes per file (max_file_size)
-	MaxFiles     int           // .proto files in the tree (max_files)
-	MaxTotalSize int64         // bytes of all .proto files together (max_total_size)
-	MaxDepth     int           // directory nesting below the root (max_depth)
-	Timeout      time.Duration // wall time for one compilation (compile_timeout)
-	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
-	// one .proto file: the compiler's cost grows with its square. Zero is
-	// the default even where other zero limits mean none; negative: none.
-	MaxNesting int
-	// Fixed marks limits that a route sets for itself (a Confluent request,
-	// say), which registry.yaml and the flags do not change: their errors
-	// do not suggest raising them.
-	Fixed bool
-}
-
-// WithDefaults returns l with every zero field set from Defaults.
-func (l Limits) WithDefaults() Limits {
-	d := Defaults
-	if l.MaxFileSize == 0 {
-		l.MaxFileSize = d.MaxFileSize
-	}
-	if l.MaxFiles == 0 {
-		l.MaxFiles = d.MaxFiles
-	}
-	if l.MaxTotalSize == 0 {
-		l.MaxTotalSize = d.MaxTotalSize
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.Timeout == 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxNesting == 0 {
-		l.MaxNesting = d.MaxNesting
-	}
-	return l
-}
-
-// Defaults are generous for real repositories and small enough that a
-// hostile pull request cannot exhaust the server.
-var Defaults = Limits{
-	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB; generated files of 5–10 MB are common
-	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
-	// The whole tree is held in memory and compiled at once, and the
-	// compiler's descriptors cost several times the source: 256 MiB of
-	// .proto source admits googleapis whole (thousands of files, the big
-	// generated ones included) several times over, and still bounds what
-	// one commit can make the server hold.
-	MaxTotalSize: 256 << 20,
-	MaxDepth:     32,
-	Timeout:      60 * time.Second,
-	MaxNesting:   64,
 }
 
 // SymlinkedDir is the problem of a symbolic link to a directory in a schema
