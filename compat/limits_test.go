@@ -9,35 +9,6 @@ import (
 	"github.com/backbone-registry/backbone/compat"
 )
 
-func TestParseSize(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]int64{
-		"1": 1, "1048576": 1 << 20, "16MiB": 16 << 20, "16 MiB": 16 << 20, "16mib": 16 << 20, "16M": 16 << 20,
-		"5MB": 5_000_000, "512KiB": 512 << 10, "512kb": 512_000, "1.5MiB": 3 << 19, "2GiB": 2 << 30, "100B": 100,
-	} {
-		if got, err := compat.ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v, want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "MiB", "-1", "0", "0.1", "16 furlongs", "1.2.3MB", "1e3", "99999999999TiB"} {
-		if got, err := compat.ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
-		}
-	}
-}
-
-func TestLimitsOver(t *testing.T) {
-	t.Parallel()
-	flags := compat.Limits{MaxFileSize: 1 << 20}
-	yaml := compat.Limits{MaxFileSize: 2 << 20, MaxFiles: 10, Timeout: time.Second}
-	got := flags.Over(yaml).WithDefaults()
-	want := compat.DefaultLimits
-	want.MaxFileSize, want.MaxFiles, want.Timeout = 1<<20, 10, time.Second
-	if got != want {
-		t.Errorf("flags.Over(yaml).WithDefaults() = %+v, want %+v", got, want)
-	}
-}
-
 // TestTotalSize: the .proto files' total is bounded, whether the tree is
 // read from a directory or checked in memory, and YAML files do not count.
 func TestTotalSize(t *testing.T) {
