@@ -123,10 +123,13 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 	limits := opts.Limits.Over(l.repoLimits).WithDefaults()
 	l.c.limits = limits
 	// A tree read elsewhere (a request, a Git tree updated from an earlier
-	// one) was not checked with these limits as it was read.
-	if d := compat.CheckSizes(files, limits); len(d) > 0 {
-		l.diags = append(l.diags, d...)
-		return nil, l.invalid()
+	// one) was not checked with these limits as it was read. A tree the
+	// store holds compiled was accepted before: it is served as it is.
+	if compiled == nil {
+		if d := compat.CheckSizes(files, limits); len(d) > 0 {
+			l.diags = append(l.diags, d...)
+			return nil, l.invalid()
+		}
 	}
 	var schema *compat.Schema
 	var err error
