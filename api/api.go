@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/compat"
 )
 
 // Source hands out the catalog snapshot being served. Catalog returns nil
@@ -41,6 +42,10 @@ type Config struct {
 	MaxBodyBytes  int64        // request body limit; 0: DefaultMaxBody
 	Check         Checker      // POST /v1/check; nil: it answers 501 (cmd/registry passes lint.Checker)
 	Compiles      *CompileGate // bounds compilations across routes; nil: NewCompileGate(0, 0)
+	// Limits are the command line's (--max-file-size…): a candidate of
+	// POST /v1/check is held to them over its registry.yaml's limits:, as
+	// the sync would hold it. Zero fields: unset.
+	Limits compat.Limits
 	// Web, if set, is the catalog UI: it serves GET / to browsers and its
 	// own pages; every other path stays the API's.
 	Web WebUI

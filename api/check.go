@@ -69,8 +69,13 @@ func (h *handlers) registerCheck(api huma.API) {
 			"The answer is the report `registry lint --format json` prints (shape in docs/CI.md), with paths relative to the schema root: " +
 			"it is 200 whether or not there are findings; the verdict is `summary.errors` (0: the change may merge). " +
 			"Content that does not compile is a `COMPILE` finding at file:line:col, not an error. " +
-			"A request that names no files, a path that is absolute, contains `..` or is not a repository file, " +
-			fmt.Sprintf("or more or larger files than the limits (%d files, %d bytes each, the request body limit overall) is a 422. ", compat.DefaultLimits.MaxFiles, compat.DefaultLimits.MaxFileSize) +
+			"A request that names no files, or a path that is absolute, contains `..` or is not a repository file, is a 422. " +
+			"The candidate tree is held to the limits it would be served with (README \"Limits\"): its registry.yaml's `limits:` under the server's " +
+			"`--max-file-size`, `--max-files`, `--max-total-size` and `--max-depth` flags, by default " +
+			fmt.Sprintf("%s per file, %d .proto files and %s of .proto files in all; ", compat.FormatSize(compat.DefaultLimits.MaxFileSize), compat.DefaultLimits.MaxFiles, compat.FormatSize(compat.DefaultLimits.MaxTotalSize)) +
+			"a tree over one is a 422 naming the file, its size, the limit and the key and flag that raise it. " +
+			fmt.Sprintf("The request body is bounded first, by `--max-body` (%s on this server): a larger body is a 413, ", compat.FormatSize(limit)) +
+			"so a file larger than the body limit is refused by it whatever the per-file limit: in overlay mode only the changed files travel; for larger ones, raise --max-body. " +
 			"A registry serving a plain directory has no history: topics are compared with their current contracts, and a note says so. " +
 			"Compilations are bounded across routes (--max-compiles): when every slot stays taken for 10 s, the answer is 429 with Retry-After.",
 		MaxBodyBytes: limit,
@@ -144,7 +149,7 @@ func (h *checks) check(ctx context.Context, in *CheckInput) (*CheckOutput, error
 	if h.cfg.Check == nil {
 		return nil, huma.NewError(http.StatusNotImplemented, "this registry was started without the check")
 	}
-	files, err := candidate(c.Files(), in.Body)
+	files, err := candidate(c.Files(), in.Body, h.cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -163,9 +168,10 @@ func (h *checks) check(ctx context.Context, in *CheckInput) (*CheckOutput, error
 }
 
 // candidate builds the candidate tree of a request over the served files,
-// or answers 422 listing every problem of the request.
-func candidate(servedFiles map[string][]byte, req CheckRequest) (map[string][]byte, error) {
-	limits := compat.DefaultLimits
+// or answers 422 listing every problem of the request. The tree is held to
+// the limits flags over its registry.yaml's limits: (the served one's when
+// the request does not change it).
+func candidate(servedFiles map[string][]byte, req CheckRequest, flags compat.Limits) (map[string][]byte, error) {
 	var details []error
 	bad := func(where, p, format string, args ...any) {
 		details = append(details, &huma.ErrorDetail{Location: where, Value: p, Message: fmt.Sprintf(format, args...)})
@@ -178,17 +184,28 @@ func candidate(servedFiles map[string][]byte, req CheckRequest) (map[string][]by
 		bad("body.files", "", "no files to check: give files, or paths to delete")
 	case replace && len(req.Delete) > 0:
 		bad("body.delete", "", "delete is for overlay mode: in replace mode, leave the file out of files")
-	case len(req.Files)+len(req.Delete) > limits.MaxFiles:
-		bad("body.files", "", "more than %d files (limit)", limits.MaxFiles)
 	}
 	if len(details) > 0 {
 		return nil, huma.Error422UnprocessableEntity("invalid check request", details...)
 	}
+	repoYAML, ok := []byte(nil), false
+	if s, given := req.Files[catalog.RepoFile]; given {
+		repoYAML, ok = []byte(s), true
+	} else if !replace && !slices.Contains(req.Delete, catalog.RepoFile) {
+		repoYAML, ok = servedFiles[catalog.RepoFile]
+	}
+	if !ok {
+		repoYAML = nil
+	}
+	limits, err := catalog.RepoLimits(repoYAML, flags)
+	if err != nil {
+		// The lint run reports registry.yaml's problem; bound the
+		// request with the flags and the defaults meanwhile.
+		limits = flags.WithDefaults()
+	}
 	for _, p := range slices.Sorted(maps.Keys(req.Files)) {
 		if msg := badPath(p, limits); msg != "" {
 			bad("body.files."+p, p, "%s: %s", p, msg)
-		} else if n := int64(len(req.Files[p])); n > limits.MaxFileSize {
-			bad("body.files."+p, p, "%s: %d bytes, larger than %d (limit)", p, n, limits.MaxFileSize)
 		}
 	}
 	for i, p := range req.Delete {
@@ -218,6 +235,16 @@ func candidate(servedFiles map[string][]byte, req CheckRequest) (map[string][]by
 	for p, content := range req.Files {
 		files[p] = []byte(content)
 	}
+	for _, d := range compat.CheckSizes(files, limits) {
+		where := "body.files"
+		if _, given := req.Files[d.File]; given {
+			where = "body.files." + d.File
+		}
+		bad(where, d.File, "%s: %s", d.File, d.Message)
+	}
+	if len(details) > 0 {
+		return nil, huma.Error422UnprocessableEntity("invalid check request", details...)
+	}
 	return files, nil
 }
 
@@ -240,7 +267,7 @@ func badPath(p string, limits compat.Limits) string {
 	case slices.ContainsFunc(segments, func(s string) bool { return strings.HasPrefix(s, ".") }):
 		return "in a hidden directory, which is not part of the schema tree"
 	case len(segments)-1 > limits.MaxDepth:
-		return fmt.Sprintf("nested deeper than %d levels (limit)", limits.MaxDepth)
+		return limits.TooDeep()
 	case !catalog.IsRepositoryFile(p):
 		return "not a repository file: only registry.yaml, service.yaml and .proto files are checked"
 	}

@@ -16,6 +16,7 @@ import (
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/api"
 	"github.com/backbone-registry/backbone/catalog"
+	"github.com/backbone-registry/backbone/compat"
 	"github.com/backbone-registry/backbone/internal/estate"
 	"github.com/backbone-registry/backbone/lint"
 )
@@ -29,7 +30,7 @@ const (
 // checkServer serves src with POST /v1/check wired as cmd/registry wires it.
 func checkServer(t *testing.T, src api.Source, cfg api.Config) string {
 	t.Helper()
-	cfg.Check = lint.Checker(catalog.Options{})
+	cfg.Check = lint.Checker(catalog.Options{Limits: cfg.Limits})
 	srv := httptest.NewServer(api.New(src, cfg))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -345,5 +346,43 @@ func TestCheckAccess(t *testing.T) {
 	status, _, out := postCheck(t, url, body, "Authorization", "Bearer read-token")
 	if status != http.StatusOK || !bytes.Contains(out, []byte(`"summary"`)) {
 		t.Errorf("with a read token: %d %s, want 200 and a report", status, out)
+	}
+}
+
+// TestCheckLimits: a candidate is held to the server's limit flags over
+// its registry.yaml's limits:, and a tree over one is a 422 naming the
+// file, its size, the limit and how to raise it.
+func TestCheckLimits(t *testing.T) {
+	t.Parallel()
+	served, err := catalog.Load(t.Context(), os.DirFS("../schemas"), catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := edited(t, served, ordersProto, customerID, customerID+"  // "+strings.Repeat("x", 20<<10)+"\n")
+	size := compat.FormatSize(int64(len(big)))
+	over := func(limit string) string {
+		return ordersProto + ": " + size + " is over the per-file limit of " + limit + "; raise it with limits.max_file_size in registry.yaml or --max-file-size"
+	}
+	repoYAML := string(served.Files()[catalog.RepoFile])
+	for _, tc := range []struct {
+		name  string
+		flags compat.Limits
+		files map[string]string
+		want  string // "": accepted
+	}{
+		{"default limits", compat.Limits{}, map[string]string{ordersProto: big}, ""},
+		{"the flag", compat.Limits{MaxFileSize: 16 << 10}, map[string]string{ordersProto: big}, over("16 KiB")},
+		{"the candidate's registry.yaml", compat.Limits{}, map[string]string{ordersProto: big, catalog.RepoFile: repoYAML + "limits:\n  max_file_size: 8KiB\n"}, over("8 KiB")},
+		{"the flag over registry.yaml", compat.Limits{MaxFileSize: 1 << 20}, map[string]string{ordersProto: big, catalog.RepoFile: repoYAML + "limits:\n  max_file_size: 8KiB\n"}, ""},
+		{"the total", compat.Limits{MaxTotalSize: 16 << 10}, map[string]string{ordersProto: big}, "over the total-size limit of 16 KiB; raise it with limits.max_total_size in registry.yaml or --max-total-size"},
+	} {
+		url := checkServer(t, source{served}, api.Config{Limits: tc.flags})
+		status, _, out := postCheck(t, url, map[string]any{"files": tc.files})
+		switch {
+		case tc.want == "" && (status != http.StatusOK || strings.Contains(string(out), lint.RuleCompile)):
+			t.Errorf("%s: status %d, want 200 with no %s finding: %s", tc.name, status, lint.RuleCompile, out)
+		case tc.want != "" && (status != http.StatusUnprocessableEntity || !strings.Contains(string(out), tc.want)):
+			t.Errorf("%s: status %d %s, want 422 saying %q", tc.name, status, out, tc.want)
+		}
 	}
 }

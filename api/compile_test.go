@@ -113,7 +113,7 @@ func TestConfluentRefusesDeepNestingCheaply(t *testing.T) { // not parallel: mea
 		var e api.ConfluentError
 		_ = json.Unmarshal(rec.Body.Bytes(), &e)
 		// "option (deep) = " is 16 columns; the 65th "{a:" opens level 65.
-		if rec.Code != http.StatusUnprocessableEntity || e.Code != 42201 || !strings.Contains(e.Message, "retail/orders/v1/orders.proto:6:209: brackets nest deeper than 64 levels (limit: MaxNesting") {
+		if rec.Code != http.StatusUnprocessableEntity || e.Code != 42201 || !strings.Contains(e.Message, "retail/orders/v1/orders.proto:6:209: brackets nest deeper than 64 levels, over the nesting limit") {
 			t.Errorf("POST %s: %d %s, want 42201 naming the nesting limit at 6:209", path, rec.Code, rec.Body)
 		}
 		// Decoding and answering cost a few times the body; compiling it

@@ -66,8 +66,9 @@ const (
 // schema.search.max.limit default).
 const maxSchemasPage = 1000
 
-// maxConfluentBody bounds posted schemas: a .proto file may be up to 1 MiB
-// (compat.DefaultLimits), and JSON escaping makes it larger.
+// maxConfluentBody bounds posted schemas, whatever the per-file limit of
+// the repository: a Confluent client posts one schema at a time, and JSON
+// escaping makes it larger than the file.
 const maxConfluentBody = 4 << 20
 
 // latestCacheControl lets clients and proxies reuse a subject's latest

@@ -35,7 +35,7 @@ import (
 const wellKnownPrefix = "google/protobuf/"
 
 // confluentLimits bound compiling a posted schema within a request.
-var confluentLimits = compat.Limits{Timeout: 10 * time.Second}.WithDefaults()
+var confluentLimits = compat.Limits{Timeout: 10 * time.Second, Fixed: true}.WithDefaults()
 
 // confluentView is what one request reads: the served catalog and its
 // history, nil when the registry serves a plain directory (no versions,

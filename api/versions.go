@@ -121,7 +121,7 @@ func (h *handlers) listVersions(_ context.Context, in *GetTopicInput) (*ListVers
 }
 
 func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVersionOutput, error) {
-	_, hist, err := h.history()
+	c, hist, err := h.history()
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (h *handlers) getVersion(ctx context.Context, in *GetVersionInput) (*GetVer
 			return nil, busyProblem()
 		}
 		defer release()
-		if out.Body.descriptors, err = descriptorSet(ctx, hist, v); err != nil {
+		if out.Body.descriptors, err = descriptorSet(ctx, hist, v, c.Limits()); err != nil {
 			return nil, h.problem(err)
 		}
 	}
@@ -154,12 +154,13 @@ const latestCache = "public, max-age=5"
 
 // descriptorSet compiles a version's stored files and serializes them, with
 // every dependency, as a FileDescriptorSet.
-func descriptorSet(ctx context.Context, hist *catalog.History, v registry.TopicVersion) ([]byte, error) {
+// The version is compiled with the served catalog's limits.
+func descriptorSet(ctx context.Context, hist *catalog.History, v registry.TopicVersion, limits compat.Limits) ([]byte, error) {
 	files, err := hist.Files(v)
 	if err != nil {
 		return nil, err
 	}
-	schema, err := compat.CompileSources(ctx, files, compat.DefaultLimits)
+	schema, err := compat.CompileSources(ctx, files, limits)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ type Catalog struct {
 	level         registry.Level         // repository default
 	severities    map[string]registry.Severity
 	loadedAt      time.Time
+	limits        compat.Limits // what it was read and compiled with: flags over registry.yaml over the defaults
 
 	services []*registry.Service // sorted by name
 	topics   []*registry.Topic   // sorted by name
@@ -35,6 +36,16 @@ type Catalog struct {
 	files    map[string][]byte // the repository content it was built from
 	history  *History          // versions and sync state; nil for a plain directory
 	search   *lazyIndex        // built on the first Search, shared by copies
+}
+
+// Limits returns the limits the catalog was loaded with: the command
+// line's over registry.yaml's limits: over compat.DefaultLimits. Compile
+// anything derived from it (a version, a candidate) with them.
+func (c *Catalog) Limits() compat.Limits {
+	if c.limits == (compat.Limits{}) {
+		return compat.DefaultLimits
+	}
+	return c.limits
 }
 
 // withHistory returns a copy of c serving history h.

@@ -21,6 +21,7 @@ type repoConfig struct {
 		Level         str `yaml:"level"`
 	} `yaml:"defaults"`
 	Governance map[string]str `yaml:"governance"`
+	Limits     limitsConfig   `yaml:"limits"`
 }
 
 // serviceConfig is <namespace>/<service>/service.yaml.

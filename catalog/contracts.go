@@ -150,12 +150,21 @@ func (in *Ingester) fingerprint(topic string, ct compat.Contract) string {
 	return f.fp
 }
 
+// limits are those of the catalog last loaded, or the configured ones
+// before the first.
+func (in *Ingester) limits() compat.Limits {
+	if in.cat != nil {
+		return in.cat.Limits()
+	}
+	return in.Options.Limits.WithDefaults()
+}
+
 // compileVersion rebuilds a stored version's contract from its schemas, as
 // History.Contract does, taking the files compiled for earlier versions
 // from the file cache when their content (and their imports') is the same.
 func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion) (compat.Contract, error) {
 	if in.fullRebuild {
-		return in.hist.Contract(ctx, v, in.Options.Limits)
+		return in.hist.Contract(ctx, v, in.limits())
 	}
 	if in.compiled == nil {
 		in.compiled = newFileCache(DefaultFileCache)
@@ -195,7 +204,7 @@ func (in *Ingester) compileVersion(ctx context.Context, v registry.TopicVersion)
 	for path := range files {
 		reusable(path)
 	}
-	schema, err := compat.CompileReusing(ctx, files, reuse, in.Options.withDefaults().Limits)
+	schema, err := compat.CompileReusing(ctx, files, reuse, in.limits())
 	if err != nil {
 		return compat.Contract{}, err
 	}

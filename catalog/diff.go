@@ -61,11 +61,11 @@ func (c *Catalog) Diff(ctx context.Context, topic, from, to string, level regist
 	if d.ToFiles, err = hist.Files(toV); err != nil {
 		return VersionDiff{}, err
 	}
-	prev, err := hist.Contract(ctx, fromV, compat.DefaultLimits)
+	prev, err := hist.Contract(ctx, fromV, c.Limits())
 	if err != nil {
 		return VersionDiff{}, err
 	}
-	cur, err := hist.Contract(ctx, toV, compat.DefaultLimits)
+	cur, err := hist.Contract(ctx, toV, c.Limits())
 	if err != nil {
 		return VersionDiff{}, err
 	}

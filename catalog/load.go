@@ -33,9 +33,16 @@ const (
 // maxYAMLSize bounds registry.yaml and service.yaml files.
 const maxYAMLSize = 256 << 10
 
+func yamlTooLarge(size int) string {
+	return fmt.Sprintf("%s is over the size limit of YAML files, %s (a fixed limit)",
+		compat.FormatSize(int64(size)), compat.FormatSize(maxYAMLSize))
+}
+
 // Options tune Load. The zero value is ready to use.
 type Options struct {
-	Limits compat.Limits    // zero fields: compat.DefaultLimits
+	// Limits are the command line's (--max-file-size…); each zero field
+	// is taken from registry.yaml's limits:, or else compat.DefaultLimits.
+	Limits compat.Limits
 	Now    func() time.Time // the clock for date rules; nil: time.Now
 }
 
@@ -49,7 +56,20 @@ type Options struct {
 // the caller's business.
 func Load(ctx context.Context, fsys fs.FS, opts Options) (*Catalog, error) {
 	opts = opts.withDefaults()
-	files, diags := compat.ReadTree(fsys, opts.Limits, IsRepositoryFile)
+	// registry.yaml first: its limits bound reading the rest.
+	// Only a regular file: ReadTree refuses a symlink, whose target this
+	// must not read either.
+	var repoYAML []byte
+	if info, err := fs.Lstat(fsys, RepoFile); err == nil && info.Mode().IsRegular() {
+		if data, err := compat.ReadFile(fsys, RepoFile, maxYAMLSize+1); err == nil {
+			repoYAML = data
+		}
+	}
+	limits, err := RepoLimits(repoYAML, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	files, diags := compat.ReadTree(fsys, limits, IsRepositoryFile)
 	if len(diags) > 0 {
 		l := &loader{diags: diags}
 		return nil, l.invalid()
@@ -65,8 +85,9 @@ func IsRepositoryFile(name string) bool {
 	return name == RepoFile || base == ServiceFile || path.Ext(name) == ".proto"
 }
 
+// withDefaults sets the clock; limits are completed with registry.yaml's
+// by the loader.
 func (o Options) withDefaults() Options {
-	o.Limits = o.Limits.WithDefaults()
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -99,15 +120,26 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 		return nil, l.invalid()
 	}
 	l.readServices()
+	limits := opts.Limits.Over(l.repoLimits).WithDefaults()
+	l.c.limits = limits
+	// A tree read elsewhere (a request, a Git tree updated from an earlier
+	// one) was not checked with these limits as it was read. A tree the
+	// store holds compiled was accepted before: it is served as it is.
+	if compiled == nil {
+		if d := compat.CheckSizes(files, limits); len(d) > 0 {
+			l.diags = append(l.diags, d...)
+			return nil, l.invalid()
+		}
+	}
 	var schema *compat.Schema
 	var err error
 	switch {
 	case compiled != nil:
 		schema = compiled
 	case prev != nil && prev.schema != nil:
-		schema, err = compat.Recompile(ctx, prev.schema, prev.files, files, opts.Limits)
+		schema, err = compat.Recompile(ctx, prev.schema, prev.files, files, limits)
 	default:
-		schema, err = compat.CompileSources(ctx, files, opts.Limits)
+		schema, err = compat.CompileSources(ctx, files, limits)
 	}
 	if err != nil {
 		if d := registry.ErrorDiagnostics(err); len(d) > 0 {
@@ -126,11 +158,12 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 }
 
 type loader struct {
-	files map[string][]byte
-	opts  Options
-	yaml  *yamlCache // decoded YAML files; nil: none
-	c     *Catalog
-	diags []registry.Diagnostic
+	repoLimits compat.Limits // registry.yaml's limits: (zero fields: not set)
+	files      map[string][]byte
+	opts       Options
+	yaml       *yamlCache // decoded YAML files; nil: none
+	c          *Catalog
+	diags      []registry.Diagnostic
 }
 
 func (l *loader) fail(pos registry.Position, format string, args ...any) {
@@ -163,7 +196,7 @@ func (l *loader) readYAML(name string, v any) bool {
 		l.fail(registry.Position{File: name}, "not found")
 		return false
 	case len(data) > maxYAMLSize:
-		l.fail(registry.Position{File: name}, "file larger than %d bytes (limit)", maxYAMLSize)
+		l.fail(registry.Position{File: name}, "%s", yamlTooLarge(len(data)))
 		return false
 	}
 	if d := l.yaml.decode(name, data, v); d != nil {
@@ -188,6 +221,7 @@ func (l *loader) readRepoConfig() {
 	}
 	c.compatibility = l.compatibility(RepoFile, rc.Defaults.Compatibility, DefaultCompatibility)
 	c.level = l.level(RepoFile, rc.Defaults.Level, DefaultLevel)
+	l.repoLimits = rc.Limits.limits(l.fail)
 	c.severities = map[string]registry.Severity{}
 	for _, r := range Rules() {
 		c.severities[r.ID] = r.Default

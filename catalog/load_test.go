@@ -415,7 +415,7 @@ func TestLoadInvalid(t *testing.T) {
 		{
 			name:    "service.yaml over the YAML size limit",
 			changes: []change{{stockYAML, "produces:", "# " + strings.Repeat("x", maxYAMLSize) + "\nproduces:"}},
-			want:    []wantDiag{{stockYAML, 0, 0, "file larger than 262144 bytes (limit)"}},
+			want:    []wantDiag{{stockYAML, 0, 0, "KiB is over the size limit of YAML files, 256 KiB (a fixed limit)"}},
 		},
 
 		// .proto files
@@ -463,20 +463,20 @@ func TestLoadInvalid(t *testing.T) {
 			name:    "proto over the file size limit",
 			changes: []change{set("common/v1/big.proto", bigProto)},
 			limits:  compat.Limits{MaxFileSize: 2000},
-			want:    []wantDiag{{"common/v1/big.proto", 0, 0, "is larger than the per-file limit of 2 KiB"}},
+			want:    []wantDiag{{"common/v1/big.proto", 0, 0, "is over the per-file limit of 2 KiB; raise it with limits.max_file_size in registry.yaml or --max-file-size"}},
 		},
 		{
 			// three .proto files, in walk order: money, orders, stock (the
 			// YAML files do not count)
 			name:   "too many files",
 			limits: compat.Limits{MaxFiles: 2},
-			want:   []wantDiag{{stockProto, 0, 0, "more than 2 .proto files (limit)"}},
+			want:   []wantDiag{{stockProto, 0, 0, "more than 2 .proto files: this is the first past the file-count limit of 2; raise it with limits.max_files in registry.yaml or --max-files"}},
 		},
 		{
 			name:    "directories nested too deep",
 			changes: []change{set("common/v1/a/b/deep.proto", "syntax = \"proto3\";\npackage acme.common.v1.a.b;\n")},
 			limits:  compat.Limits{MaxDepth: 3},
-			want:    []wantDiag{{"common/v1/a/b", 0, 0, "directory nested deeper than 3 levels (limit)"}},
+			want:    []wantDiag{{"common/v1/a/b", 0, 0, "directory nested deeper than 3 levels, over the directory-depth limit; raise it with limits.max_depth in registry.yaml or --max-depth"}},
 		},
 
 		// every problem at once

@@ -51,7 +51,7 @@ func TestSyncRefusesDeepNestingCheaply(t *testing.T) { // not parallel: measures
 	}
 	cost, rejected := sync(hostile)
 	// "option (deep) = " is 16 columns; the 65th "{a:" opens level 65.
-	if want := "retail/orders/v1/deep.proto:6:" + "209" + ": brackets nest deeper than 64 levels (limit: MaxNesting"; !strings.Contains(rejected, want) {
+	if want := "retail/orders/v1/deep.proto:6:" + "209" + ": brackets nest deeper than 64 levels, over the nesting limit"; !strings.Contains(rejected, want) {
 		t.Errorf("rejections:\n%s\nwant one containing %q", rejected, want)
 	}
 	if cost > 2*base {

@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/linker"
@@ -26,50 +25,35 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
-// Limits bound what an untrusted schema tree may cost to compile.
-type Limits struct {
-	MaxFileSize int64         // bytes per .proto file
-	MaxFiles    int           // .proto files in the tree
-	MaxDepth    int           // directory nesting below the root
-	Timeout     time.Duration // wall time for one compilation
-	// MaxNesting bounds how deeply brackets ({ [ < and ( together) nest in
-	// one .proto file: the compiler's cost grows with its square. Zero is
-	// the default even where other zero limits mean none; negative: none.
-	MaxNesting int
-}
-
-// WithDefaults returns l with every zero field set from DefaultLimits.
-func (l Limits) WithDefaults() Limits {
-	d := DefaultLimits
-	if l.MaxFileSize == 0 {
-		l.MaxFileSize = d.MaxFileSize
-	}
-	if l.MaxFiles == 0 {
-		l.MaxFiles = d.MaxFiles
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.Timeout == 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxNesting == 0 {
-		l.MaxNesting = d.MaxNesting
-	}
-	return l
-}
+// Limits bound what an untrusted schema tree may cost to compile (see
+// package limit, which the Git tree reader shares).
+type Limits = limit.Limits
 
 // DefaultLimits are generous for real repositories and small enough that a
-// hostile pull request cannot exhaust the server.
-var DefaultLimits = Limits{
-	MaxFileSize: 16 << 20, // googleapis' largest file (compute.proto) is about 5 MiB
-	MaxFiles:    20_000,   // .proto files only; YAML and other files do not count
-	MaxDepth:    32,
-	Timeout:     60 * time.Second,
-	MaxNesting:  64,
+// hostile pull request cannot exhaust the server: limit.Defaults.
+var DefaultLimits = limit.Defaults
+
+// Size is a number of bytes written for a person (see limit.Size).
+type Size = limit.Size
+
+// ParseSize reads a size: bytes, or a number with a unit (limit.ParseSize).
+func ParseSize(s string) (int64, error) { return limit.ParseSize(s) }
+
+// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
+func FormatSize(n int64) string { return limit.FormatSize(n) }
+
+// CheckSizes checks files in memory against the size and count limits
+// (limit.CheckSizes).
+func CheckSizes(files map[string][]byte, limits Limits) []registry.Diagnostic {
+	return limit.CheckSizes(files, limits)
 }
+
+// SymlinkedDir is the problem of a symbolic link to a directory in a schema
+// tree, in a directory and in a Git tree alike.
+const SymlinkedDir = limit.SymlinkedDir
 
 // wellKnownPrefix holds the well-known types, always served from the
 // compiler's built-in copies so a repository cannot shadow them.
@@ -132,7 +116,7 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 		if _, ok := reuse[p]; ok {
 			continue // compiled before, unchanged
 		}
-		if d := scanNesting(p, sources[p], nesting); d != nil {
+		if d := scanNesting(p, sources[p], nesting, limits); d != nil {
 			diags = append(diags, *d)
 		}
 	}
@@ -165,7 +149,7 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 	case parent.Err() != nil: // the caller gave up, not the repository's fault
 		return nil, fmt.Errorf("compile schemas: %w", parent.Err())
 	case ctx.Err() != nil:
-		return nil, registry.Errorf(registry.EINVALID, "compile schemas: gave up after %s (limit)", limits.Timeout)
+		return nil, registry.Errorf(registry.EINVALID, "%s", limits.TimedOut())
 	case err == nil && len(diags) == 0:
 	case errors.Is(err, reporter.ErrInvalidSource) || err == nil:
 		return nil, invalid(diags)
@@ -282,23 +266,36 @@ func hasDotDot(name string) bool {
 func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[string][]byte, []registry.Diagnostic) {
 	sources := map[string][]byte{}
 	var diags []registry.Diagnostic
-	protos := 0 // only .proto files count against MaxFiles
+	protos := 0     // only .proto files count against MaxFiles
+	var total int64 // and MaxTotalSize
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: err.Error()})
 			return nil
 		}
-		if d.IsDir() {
-			if limits.MaxDepth > 0 && p != "." && strings.Count(p, "/")+1 > limits.MaxDepth {
-				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("directory nested deeper than %d levels (limit)", limits.MaxDepth)})
-				return fs.SkipDir
-			}
-			if p != "." && strings.HasPrefix(d.Name(), ".") {
+		if p != "." && strings.HasPrefix(d.Name(), ".") && (d.IsDir() || d.Type()&fs.ModeSymlink != 0) {
+			if d.IsDir() {
 				return fs.SkipDir // .git and other hidden directories
 			}
 			return nil
 		}
-		if path.Ext(p) != ".proto" && (want == nil || !want(p)) {
+		if d.IsDir() {
+			if limits.MaxDepth > 0 && p != "." && strings.Count(p, "/")+1 > limits.MaxDepth {
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: limits.TooDeep()})
+				return fs.SkipDir
+			}
+			return nil
+		}
+		wanted := path.Ext(p) == ".proto" || (want != nil && want(p))
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A symlink to a directory would hide a whole subtree: say so,
+			// as for a symlinked file; any other symlink is not read.
+			if info, err := fs.Stat(fsys, p); err == nil && info.IsDir() {
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: SymlinkedDir})
+				return nil
+			}
+		}
+		if !wanted {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() {
@@ -309,17 +306,28 @@ func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[strin
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: wellKnownPrefix + " is reserved for the well-known types"})
 			return nil
 		}
-		if path.Ext(p) == ".proto" {
+		isProto := path.Ext(p) == ".proto"
+		if isProto {
 			if limits.MaxFiles > 0 && protos >= limits.MaxFiles {
-				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: fmt.Sprintf("more than %d .proto files (limit); this is the first file past it", limits.MaxFiles)})
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: limits.TooManyFiles()})
 				return fs.SkipAll
 			}
 			protos++
 		}
 		data, err := ReadFile(fsys, p, limits.MaxFileSize)
 		if err != nil {
+			var big *tooLarge
+			if errors.As(err, &big) {
+				err = errors.New(limits.FileTooLarge(big.size))
+			}
 			diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: err.Error()})
 			return nil
+		}
+		if isProto {
+			if total += int64(len(data)); limits.MaxTotalSize > 0 && total > limits.MaxTotalSize {
+				diags = append(diags, registry.Diagnostic{Position: registry.Position{File: p}, Message: limits.TotalTooLarge(total)})
+				return fs.SkipAll
+			}
 		}
 		sources[p] = data
 		return nil
@@ -329,6 +337,11 @@ func ReadTree(fsys fs.FS, limits Limits, want func(name string) bool) (map[strin
 	}
 	return sources, diags
 }
+
+// tooLarge is ReadFile's error for a file over its limit.
+type tooLarge struct{ size, max int64 }
+
+func (e *tooLarge) Error() string { return Limits{MaxFileSize: e.max}.FileTooLarge(e.size) }
 
 // ReadFile reads name from fsys, refusing files larger than max bytes
 // (max <= 0: no limit) without reading more than max+1 bytes of them.
@@ -351,26 +364,9 @@ func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
 		if info, err := f.Stat(); err == nil && info.Size() > size {
 			size = info.Size()
 		}
-		return nil, fmt.Errorf("%s is larger than the per-file limit of %s", FormatSize(size), FormatSize(max))
+		return nil, &tooLarge{size: size, max: max}
 	}
 	return data, nil
-}
-
-// FormatSize renders n bytes for a person: "16 MiB", "18.2 MiB", "100 B".
-func FormatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div)
-	s := fmt.Sprintf("%.1f", v)
-	s = strings.TrimSuffix(s, ".0")
-	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[exp]
 }
 
 func diagnostic(err reporter.ErrorWithPos) registry.Diagnostic {

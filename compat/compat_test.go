@@ -187,7 +187,7 @@ func TestCompileInvalid(t *testing.T) {
 			name:   "file over the size limit",
 			fsys:   protoTree("acme/v1/a.proto", header+"// "+strings.Repeat("x", 100)+"\n"),
 			limits: compat.Limits{MaxFileSize: 100},
-			want:   []wantDiag{{"acme/v1/a.proto", 0, 0, "140 B is larger than the per-file limit of 100 B"}},
+			want:   []wantDiag{{"acme/v1/a.proto", 0, 0, "140 B is over the per-file limit of 100 B; raise it with limits.max_file_size in registry.yaml or --max-file-size"}},
 		},
 		{
 			name: "too many files",
@@ -197,13 +197,13 @@ func TestCompileInvalid(t *testing.T) {
 				"c/c.proto", "syntax = \"proto3\";\npackage c;\n",
 			),
 			limits: compat.Limits{MaxFiles: 2},
-			want:   []wantDiag{{"c/c.proto", 0, 0, "more than 2 .proto files (limit); this is the first file past it"}},
+			want:   []wantDiag{{"c/c.proto", 0, 0, "more than 2 .proto files: this is the first past the file-count limit of 2; raise it with limits.max_files in registry.yaml or --max-files"}},
 		},
 		{
 			name:   "directories nested too deep",
 			fsys:   protoTree("a/b/c/d.proto", "syntax = \"proto3\";\npackage a;\n", "a/ok.proto", "syntax = \"proto3\";\npackage b;\n"),
 			limits: compat.Limits{MaxDepth: 2},
-			want:   []wantDiag{{"a/b/c", 0, 0, "directory nested deeper than 2 levels (limit)"}},
+			want:   []wantDiag{{"a/b/c", 0, 0, "directory nested deeper than 2 levels, over the directory-depth limit; raise it with limits.max_depth in registry.yaml or --max-depth"}},
 		},
 		{
 			name: "symlink in a MapFS",
@@ -267,7 +267,7 @@ func TestCompileTimeout(t *testing.T) {
 	if got, want := registry.ErrorCode(err), registry.EINVALID; got != want {
 		t.Fatalf("ErrorCode = %q, want %q (err: %v)", got, want, err)
 	}
-	if got, want := registry.ErrorMessage(err), "gave up after 1ns (limit)"; !strings.Contains(got, want) {
+	if got, want := registry.ErrorMessage(err), "gave up after 1ns, the compile-time limit; raise it with limits.compile_timeout in registry.yaml or --compile-timeout"; !strings.Contains(got, want) {
 		t.Errorf("message %q, want it to contain %q", got, want)
 	}
 }
@@ -298,15 +298,28 @@ func TestCompileSymlinksOnDisk(t *testing.T) {
 	symlink(filepath.Join(outside, "secret"), "linked")                             // a directory pointing outside
 
 	_, err := compat.Compile(t.Context(), os.DirFS(root), compat.DefaultLimits)
-	// The symlinked file is refused; the symlinked directory is not walked,
-	// so the import through it finds nothing.
+	// The symlinked file and the symlinked directory are both refused:
+	// neither is followed, and neither is silently left out.
 	checkInvalid(t, nil, err, []wantDiag{
 		{"acme/v1/evil.proto", 0, 0, "not a regular file (symlinks are not followed)"},
+		{"linked", 0, 0, compat.SymlinkedDir},
 	})
 
-	// Without the symlinked file, the import through the linked directory
-	// is the problem.
+	// Other symlinks (to a README, say) are not read and not an error; a
+	// hidden symlinked directory is skipped like any hidden directory.
+	write(outside, "README.md", "hello\n")
+	symlink(filepath.Join(outside, "README.md"), "README.md")
+	symlink(filepath.Join(outside, "secret"), ".cache")
 	if err := os.Remove(filepath.Join(root, "acme", "v1", "evil.proto")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = compat.Compile(t.Context(), os.DirFS(root), compat.DefaultLimits)
+	checkInvalid(t, nil, err, []wantDiag{
+		{"linked", 0, 0, compat.SymlinkedDir},
+	})
+
+	// Without the symlinked directory, the import through it is the problem.
+	if err := os.Remove(filepath.Join(root, "linked")); err != nil {
 		t.Fatal(err)
 	}
 	_, err = compat.Compile(t.Context(), os.DirFS(root), compat.DefaultLimits)

@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"fmt"
 	"unicode/utf8"
 
 	registry "github.com/backbone-registry/backbone"
@@ -18,7 +17,7 @@ import (
 // ({, [, < and ( together, outside strings and comments) nest deeper than
 // max levels, or nil. Unbalanced brackets are left to the compiler, which
 // says more about them.
-func scanNesting(file string, src []byte, max int) *registry.Diagnostic {
+func scanNesting(file string, src []byte, max int, limits Limits) *registry.Diagnostic {
 	if max <= 0 {
 		return nil
 	}
@@ -72,8 +71,7 @@ func scanNesting(file string, src []byte, max int) *registry.Diagnostic {
 			if depth > max {
 				return &registry.Diagnostic{
 					Position: registry.Position{File: file, Line: line, Column: col},
-					Message: fmt.Sprintf("brackets nest deeper than %d levels (limit: MaxNesting; { [ < and ( count together, "+
-						"outside strings and comments): flatten the message literal or the nested declarations", max),
+					Message:  limits.TooNested(max),
 				}
 			}
 		case c == '}' || c == ']' || c == '>' || c == ')':

@@ -65,7 +65,7 @@ func TestCompileRefusesDeepNestingCheaply(t *testing.T) { // not parallel: measu
 	// The 65th "{" of line 6: `option (my.opt) = ` is 18 columns (its
 	// parentheses close before the literal), and each level is "{a:".
 	want := registry.Position{File: "a.proto", Line: 6, Column: 19 + 64*3}
-	if diags[0].Position != want || !strings.Contains(diags[0].Message, "deeper than 64 levels (limit: MaxNesting") {
+	if diags[0].Position != want || !strings.Contains(diags[0].Message, "deeper than 64 levels, over the nesting limit") {
 		t.Errorf("diagnostic %s, want at %s naming the limit MaxNesting", diags[0], want)
 	}
 	// Scanning allocates nothing per byte; the error and the map are all.
@@ -136,7 +136,7 @@ func TestScanNesting(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ""
-			if d := scanNesting("a.proto", []byte(tc.src), tc.max); d != nil {
+			if d := scanNesting("a.proto", []byte(tc.src), tc.max, Limits{}); d != nil {
 				got = d.Position.String()
 			}
 			if got != tc.want {
@@ -163,7 +163,7 @@ func BenchmarkScanNesting(b *testing.B) {
 	b.Run("scan", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			if d := scanNesting("a.proto", src, DefaultLimits.MaxNesting); d != nil {
+			if d := scanNesting("a.proto", src, DefaultLimits.MaxNesting, Limits{}); d != nil {
 				b.Fatal(d)
 			}
 		}

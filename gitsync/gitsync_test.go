@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // fixture is a Git repository built by the test, on branch main.
@@ -172,7 +173,7 @@ func TestDeletionsAndSymlinks(t *testing.T) {
 	if _, err := r.Tree(t.Context(), head, TreeOptions{}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "evil.proto") {
 		t.Errorf("symlink: got %v, want EINVALID naming evil.proto", err)
 	}
-	if _, err := r.Tree(t.Context(), head, TreeOptions{MaxFileSize: 0, Want: func(n string) bool { return n != "evil.proto" }}); err != nil {
+	if _, err := r.Tree(t.Context(), head, TreeOptions{Want: func(n string) bool { return n != "evil.proto" }}); err != nil {
 		t.Errorf("unwanted symlink must not matter: %v", err)
 	}
 }
@@ -182,10 +183,10 @@ func TestLimits(t *testing.T) {
 	f := newFixture(t)
 	c := f.commit("big", map[string]string{"a.proto": strings.Repeat("x", 100), "b.proto": "b", "c.proto": "c"})
 	r, _ := Open(t.Context(), Config{Source: f.dir})
-	if _, err := r.Tree(t.Context(), c, TreeOptions{MaxFileSize: 50}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "a.proto") {
+	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: limit.Limits{MaxFileSize: 50}}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "a.proto") {
 		t.Errorf("size limit: got %v", err)
 	}
-	if _, err := r.Tree(t.Context(), c, TreeOptions{MaxFiles: 2}); registry.ErrorCode(err) != registry.EINVALID {
+	if _, err := r.Tree(t.Context(), c, TreeOptions{Limits: limit.Limits{MaxFiles: 2}}); registry.ErrorCode(err) != registry.EINVALID {
 		t.Errorf("file count limit: got %v", err)
 	}
 	if files, err := r.Tree(t.Context(), c, TreeOptions{Root: "nope"}); err != nil || len(files) != 0 {

@@ -2,6 +2,7 @@ package gitsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -12,14 +13,129 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/internal/limit"
 )
 
 // TreeOptions select and bound the files read from a tree.
 type TreeOptions struct {
-	Root        string                 // the schema root inside the repository ("" or "." for the top)
-	Want        func(name string) bool // which files to read (paths relative to Root); nil: all
-	MaxFileSize int64                  // bytes; 0: no limit
-	MaxFiles    int                    // 0: no limit
+	Root string                 // the schema root inside the repository ("" or "." for the top)
+	Want func(name string) bool // which files to read (paths relative to Root); nil: all
+	// Limits bound what is read: the per-file size, and the count and
+	// total size of the .proto files (other files do not count); zero
+	// fields: no limit.
+	Limits limit.Limits
+	// LimitsOf, when set, lets each tree set its own limits: it is given
+	// the content of LimitsFile under Root at the commit (nil when there
+	// is none) and returns the limits to read that tree with, in place of
+	// Limits. Its error fails the read.
+	LimitsFile string
+	LimitsOf   func(content []byte) (limit.Limits, error)
+}
+
+// maxLimitsFile bounds the file LimitsOf reads.
+const maxLimitsFile = 1 << 20
+
+// limitsAt returns the limits to read the tree at commit with.
+func (r *Repo) limitsAt(tree *object.Tree, opts TreeOptions) (limit.Limits, error) {
+	if opts.LimitsOf == nil {
+		return opts.Limits, nil
+	}
+	var content []byte
+	if e, err := tree.FindEntry(opts.LimitsFile); err == nil && e.Mode.IsFile() && e.Mode != filemode.Symlink {
+		data, size, err := r.blob(e.Hash, maxLimitsFile)
+		switch {
+		case errors.Is(err, errTooLarge):
+			return limit.Limits{}, &registry.Error{Code: registry.EINVALID, Message: "read " + opts.LimitsFile, Diagnostics: []registry.Diagnostic{{
+				Position: registry.Position{File: opts.LimitsFile}, Message: limit.Limits{MaxFileSize: maxLimitsFile, Fixed: true}.FileTooLarge(size)}}}
+		case err != nil:
+			return limit.Limits{}, err
+		}
+		content = data
+	}
+	return opts.LimitsOf(content)
+}
+
+// walkCheck is what Tree and Update check of each entry before reading it.
+type walkCheck struct {
+	r      *Repo
+	top    *object.Tree // the commit's whole tree, to resolve symlinks in
+	root   string       // the schema root in it, cleaned ("" for the top)
+	opts   TreeOptions
+	limits limit.Limits
+	deep   map[string]bool // directories reported too deep
+}
+
+func (r *Repo) walkCheck(sha string, tree *object.Tree, opts TreeOptions) (*walkCheck, error) {
+	limits, err := r.limitsAt(tree, opts)
+	if err != nil {
+		return nil, err
+	}
+	top, err := r.rootTree(sha, "")
+	if err != nil {
+		return nil, err
+	}
+	return &walkCheck{r: r, top: top, root: cleanRoot(opts.Root), opts: opts, limits: limits, deep: map[string]bool{}}, nil
+}
+
+// entry returns the problem of a file entry (nil: none) and whether to
+// read it. A symlink to a directory is a problem whether or not its name
+// is wanted: the files under it would be silently left out.
+func (w *walkCheck) entry(name string, e object.TreeEntry) (*registry.Diagnostic, bool) {
+	problem := func(at, msg string) (*registry.Diagnostic, bool) {
+		return &registry.Diagnostic{Position: registry.Position{File: at}, Message: msg}, false
+	}
+	if max := w.limits.MaxDepth; max > 0 && strings.Count(name, "/") > max {
+		dir := strings.Join(strings.SplitN(name, "/", max+2)[:max+1], "/")
+		if w.deep[dir] {
+			return nil, false
+		}
+		w.deep[dir] = true
+		return problem(dir, w.limits.TooDeep())
+	}
+	wanted := w.opts.Want == nil || w.opts.Want(name)
+	switch {
+	case e.Mode == filemode.Symlink && w.symlinkedDir(name, e):
+		return problem(name, limit.SymlinkedDir)
+	case !wanted:
+		return nil, false
+	case e.Mode == filemode.Symlink || e.Mode == filemode.Submodule:
+		return problem(name, "not a regular file (symlinks and submodules are not followed)")
+	}
+	return nil, true
+}
+
+// symlinkedDir reports whether a symlink points to a directory of the
+// commit's tree.
+func (w *walkCheck) symlinkedDir(name string, e object.TreeEntry) bool {
+	data, _, err := w.r.blob(e.Hash, 4096)
+	if err != nil || len(data) == 0 {
+		return false
+	}
+	target := string(data)
+	if path.IsAbs(target) {
+		return false // outside the repository: nothing Git can tell
+	}
+	full := path.Join(w.root, path.Dir(name), target)
+	if full == "." {
+		return true // the top of the repository
+	}
+	if full == ".." || strings.HasPrefix(full, "../") {
+		return false
+	}
+	t, err := w.top.FindEntry(full)
+	return err == nil && t.Mode == filemode.Dir
+}
+
+// read reads an entry's blob, turning the per-file limit into its error.
+func (w *walkCheck) read(name string, e object.TreeEntry) ([]byte, *registry.Diagnostic) {
+	data, size, err := w.r.blob(e.Hash, w.limits.MaxFileSize)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, &registry.Diagnostic{Position: registry.Position{File: name}, Message: w.limits.FileTooLarge(size)}
+	case err != nil:
+		return nil, &registry.Diagnostic{Position: registry.Position{File: name}, Message: err.Error()}
+	}
+	return data, nil
 }
 
 // Tree reads the files under opts.Root at a commit, keyed by their path
@@ -29,8 +145,15 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts TreeOptions) (map[stri
 	if err != nil || tree == nil {
 		return map[string][]byte{}, err
 	}
+	w, err := r.walkCheck(sha, tree, opts)
+	if err != nil {
+		return nil, err
+	}
+	limits := w.limits
 	files := map[string][]byte{}
 	var problems []registry.Diagnostic
+	var protos int
+	var total int64
 	walker := object.NewTreeWalker(tree, true, nil)
 	defer walker.Close()
 	for {
@@ -44,26 +167,38 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts TreeOptions) (map[stri
 		if err != nil {
 			return nil, fmt.Errorf("walk tree %s: %w", sha, err)
 		}
-		if entry.Mode == filemode.Dir || (opts.Want != nil && !opts.Want(name)) {
+		if entry.Mode == filemode.Dir {
 			continue
 		}
-		if entry.Mode == filemode.Symlink || entry.Mode == filemode.Submodule {
-			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: "not a regular file (symlinks and submodules are not followed)"})
+		problem, ok := w.entry(name, entry)
+		if problem != nil {
+			problems = append(problems, *problem)
+		}
+		if !ok {
 			continue
 		}
-		if opts.MaxFiles > 0 && len(files) >= opts.MaxFiles {
-			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: fmt.Sprintf("more than %d files (limit)", opts.MaxFiles)})
-			break
+		isProto := path.Ext(name) == ".proto"
+		if isProto {
+			if protos++; limits.MaxFiles > 0 && protos > limits.MaxFiles {
+				problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: limits.TooManyFiles()})
+				break
+			}
 		}
-		data, err := r.blob(entry.Hash, opts.MaxFileSize)
-		if err != nil {
-			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: err.Error()})
+		data, problem := w.read(name, entry)
+		if problem != nil {
+			problems = append(problems, *problem)
 			continue
+		}
+		if isProto {
+			if total += int64(len(data)); limits.MaxTotalSize > 0 && total > limits.MaxTotalSize {
+				problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: limits.TotalTooLarge(total)})
+				break
+			}
 		}
 		files[name] = data
 	}
 	if len(problems) > 0 {
-		return nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %d problems", short(sha), len(problems)), Diagnostics: problems}
+		return nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %s", short(sha), problemCount(len(problems))), Diagnostics: problems}
 	}
 	return files, nil
 }
@@ -84,6 +219,10 @@ func (r *Repo) Update(ctx context.Context, prev map[string][]byte, from, to stri
 		files, err := r.Tree(ctx, to, opts)
 		return files, nil, err
 	}
+	w, err := r.walkCheck(to, b, opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	changes, err := object.DiffTreeWithOptions(ctx, a, b, &object.DiffTreeOptions{DetectRenames: false})
 	if err != nil {
 		return nil, nil, fmt.Errorf("diff %s..%s: %w", short(from), short(to), err)
@@ -100,31 +239,45 @@ func (r *Repo) Update(ctx context.Context, prev map[string][]byte, from, to stri
 			changed = append(changed, ch.From.Name)
 		}
 		name, entry := ch.To.Name, ch.To.TreeEntry
-		if name == "" || (opts.Want != nil && !opts.Want(name)) {
+		if name == "" {
+			continue
+		}
+		problem, ok := w.entry(name, entry)
+		if problem != nil {
+			problems = append(problems, *problem)
+		}
+		if !ok {
 			continue
 		}
 		if name != ch.From.Name {
 			changed = append(changed, name)
 		}
-		if entry.Mode == filemode.Symlink || entry.Mode == filemode.Submodule {
-			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: "not a regular file (symlinks and submodules are not followed)"})
-			continue
-		}
-		data, err := r.blob(entry.Hash, opts.MaxFileSize)
-		if err != nil {
-			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: err.Error()})
+		data, problem := w.read(name, entry)
+		if problem != nil {
+			problems = append(problems, *problem)
 			continue
 		}
 		files[name] = data
 	}
-	if len(problems) > 0 {
-		return nil, nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %d problems", short(to), len(problems)), Diagnostics: problems}
+	if len(problems) == 0 {
+		// The count and the total are the whole tree's; and the limits
+		// themselves may have changed with this commit.
+		problems = limit.CheckSizes(files, w.limits)
 	}
-	if opts.MaxFiles > 0 && len(files) > opts.MaxFiles {
-		return nil, nil, registry.Errorf(registry.EINVALID, "read tree %s: more than %d files (limit)", short(to), opts.MaxFiles)
+	if len(problems) > 0 {
+		return nil, nil, &registry.Error{Code: registry.EINVALID, Message: fmt.Sprintf("read tree %s: %s", short(to), problemCount(len(problems))), Diagnostics: problems}
 	}
 	return files, changed, nil
 }
+
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
+}
+
+func cleanRoot(root string) string { return strings.Trim(path.Clean("/"+root), "/") }
 
 // rootTree returns the tree at root in a commit, or nil if the commit has no
 // such directory.
@@ -137,7 +290,7 @@ func (r *Repo) rootTree(sha, root string) (*object.Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tree of %s: %w", short(sha), err)
 	}
-	root = strings.Trim(path.Clean("/"+root), "/")
+	root = cleanRoot(root)
 	if root == "" {
 		return tree, nil
 	}
@@ -157,27 +310,33 @@ type objectSizer interface {
 	EncodedObjectSize(h plumbing.Hash) (int64, error)
 }
 
-func (r *Repo) blob(h plumbing.Hash, max int64) ([]byte, error) {
+// errTooLarge is blob's error for an object over its limit.
+var errTooLarge = errors.New("over the size limit")
+
+// blob reads an object of at most max bytes (0: no limit); over it, the
+// error is errTooLarge with the object's size.
+func (r *Repo) blob(h plumbing.Hash, max int64) ([]byte, int64, error) {
 	// Check the limit before reading: BlobObject reads the whole object
 	// into memory, and a hostile commit may hold a huge one.
 	if sizer, ok := r.repo.Storer.(objectSizer); ok && max > 0 {
 		if size, err := sizer.EncodedObjectSize(h); err == nil && size > max {
-			return nil, fmt.Errorf("file larger than %d bytes (limit)", max)
+			return nil, size, errTooLarge
 		}
 	}
 	b, err := r.repo.BlobObject(h)
 	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	if max > 0 && b.Size > max {
-		return nil, fmt.Errorf("file larger than %d bytes (limit)", max)
+		return nil, b.Size, errTooLarge
 	}
 	rd, err := b.Reader()
 	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	defer rd.Close()
-	return io.ReadAll(rd)
+	data, err := io.ReadAll(rd)
+	return data, int64(len(data)), err
 }
 
 func short(sha string) string {

@@ -34,8 +34,10 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 		return err
 	}
 	c.rep.Base = sha
-	limits := c.opts.Catalog.Limits.WithDefaults()
-	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile, MaxFileSize: limits.MaxFileSize, MaxFiles: limits.MaxFiles}
+	// The base is read with its own registry.yaml's limits, under the
+	// command line's.
+	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile,
+		LimitsFile: catalog.RepoFile, LimitsOf: catalog.LimitsOf(c.opts.Catalog.Limits)}
 	files, err := repo.Tree(ctx, sha, treeOpts)
 	if err != nil {
 		return fmt.Errorf("read %s at %s: %w", c.opts.Against, short(sha), err)

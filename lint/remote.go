@@ -125,7 +125,7 @@ func (c *comparison) remoteContract(ctx context.Context, v registry.TopicVersion
 	for _, s := range schemas {
 		files[s.Path] = []byte(s.Text)
 	}
-	schema, err := compat.CompileSources(ctx, files, c.opts.Catalog.Limits.WithDefaults())
+	schema, err := compat.CompileSources(ctx, files, c.w.Limits())
 	if err != nil {
 		return ct, fmt.Errorf("compile %s version %d from %s: %s", v.Topic, v.Version, c.opts.Registry, oneLine(err))
 	}

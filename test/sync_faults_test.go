@@ -871,7 +871,7 @@ func TestSyncHugeFile(t *testing.T) {
 	c2 := repo.Commit("a huge file", map[string]string{huge: string(bytes.Repeat([]byte("// padding line\n"), 100<<20/16))})
 	p.sync()
 	r := rejected(p, c2)
-	if len(r.Findings) != 1 || r.Findings[0].File != "retail/orders/v1/huge.proto" || !strings.Contains(r.Findings[0].Message, "larger than 16777216 bytes") {
+	if len(r.Findings) != 1 || r.Findings[0].File != "retail/orders/v1/huge.proto" || !strings.Contains(r.Findings[0].Message, "100 MiB is over the per-file limit of 16 MiB; raise it with limits.max_file_size in registry.yaml or --max-file-size") {
 		t.Errorf("findings: %+v, want one naming the size limit", r.Findings)
 	}
 	stillServes(t, p, v1)

@@ -433,7 +433,7 @@ func newRun(ctx context.Context, name string, built *synthrepo.Built, branch, db
 	}
 	src := &capped{Files: gitsync.Files{Repo: repo, Opts: gitsync.TreeOptions{
 		Root: synthrepo.Root, Want: catalog.IsRepositoryFile,
-		MaxFileSize: compat.DefaultLimits.MaxFileSize, MaxFiles: compat.DefaultLimits.MaxFiles,
+		LimitsFile: catalog.RepoFile, LimitsOf: catalog.LimitsOf(compat.Limits{}),
 	}}}
 	r := &run{name: name, path: dbPath, repo: repo, src: src, store: store, snap: &catalog.Snapshot{}, gen: gen, branch: branch, built: built}
 	r.in = &catalog.Ingester{Store: store, Source: src, Snapshot: r.snap, Log: discard, Origin: repoDir, Branch: "main"}

@@ -40,6 +40,8 @@ type LintCmd struct {
 	User     string        `help:"HTTP basic auth user for --against <registry URL>." env:"REGISTRY_USER"`
 	Password string        `help:"HTTP basic auth password for --against <registry URL>." env:"REGISTRY_PASSWORD"`
 	Timeout  time.Duration `default:"30s" help:"Timeout of each request to the registry."`
+
+	LimitFlags `embed:""`
 }
 
 // errFindings makes the command exit 1 without printing more.
@@ -48,11 +50,15 @@ var errFindings = errors.New("findings")
 // Run implements the command. Every error but findings means the check
 // could not run: exit 2.
 func (l *LintCmd) Run(e *env) error {
+	limits, err := l.limits()
+	if err != nil {
+		return err
+	}
 	root, err := findSchemaRoot(l.Dir)
 	if err != nil {
 		return usageError{err}
 	}
-	opts := lint.Options{Root: root, HistoryDepth: l.HistoryDepth}
+	opts := lint.Options{Root: root, HistoryDepth: l.HistoryDepth, Catalog: catalog.Options{Limits: limits}}
 	if l.HistoryDepth < 1 {
 		return usageError{fmt.Errorf("--history-depth must be at least 1")}
 	}

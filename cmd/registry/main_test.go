@@ -168,27 +168,36 @@ func TestServeRefusesBadRepositories(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
+		args  []string
 		want  string // in stderr
 	}{
+		{"file over the --max-file-size", map[string]string{
+			"registry.yaml":       "company: acme\nlimits:\n  max_file_size: 1MiB\n",
+			"common/v1/big.proto": "syntax = \"proto3\";\npackage acme.common.v1;\n" + strings.Repeat("// padding\n", 200),
+		}, []string{"--max-file-size", "1KiB"}, "common/v1/big.proto: 2.2 KiB is over the per-file limit of 1 KiB; raise it with limits.max_file_size in registry.yaml or --max-file-size"},
+		{"file over registry.yaml's max_file_size", map[string]string{
+			"registry.yaml":       "company: acme\nlimits:\n  max_file_size: 1KiB\n",
+			"common/v1/big.proto": "syntax = \"proto3\";\npackage acme.common.v1;\n" + strings.Repeat("// padding\n", 200),
+		}, nil, "common/v1/big.proto: 2.2 KiB is over the per-file limit of 1 KiB; raise it with limits.max_file_size in registry.yaml or --max-file-size"},
 		{"yaml syntax", map[string]string{
 			"registry.yaml":              "company: acme\n",
 			"retail/orders/service.yaml": "description: x\ntopics: [\n",
-		}, "retail/orders/service.yaml:2:"},
+		}, nil, "retail/orders/service.yaml:2:"},
 		{"proto syntax", map[string]string{
 			"registry.yaml":                 "company: acme\n",
 			"retail/orders/v1/orders.proto": "syntax = \"proto3\";\npackage acme.retail.orders.v1;\nmessage X {\n  string a = ;\n}\n",
-		}, "retail/orders/v1/orders.proto:4:"},
+		}, nil, "retail/orders/v1/orders.proto:4:"},
 		{"governance error", map[string]string{
 			"registry.yaml":              "company: acme\n",
 			"retail/orders/service.yaml": "description: x\nconsumes: [acme.retail.nope.events]\n",
-		}, "retail/orders/service.yaml:2:12: error UNKNOWN_TOPIC"},
+		}, nil, "retail/orders/service.yaml:2:12: error UNKNOWN_TOPIC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := writeTree(t, tt.files)
 			var stdout, stderr bytes.Buffer
-			code := Main(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--dir", dir}, &stdout, &stderr)
+			code := Main(t.Context(), append([]string{"serve", "--addr", "127.0.0.1:0", "--dir", dir}, tt.args...), &stdout, &stderr)
 			if code != exitError {
 				t.Errorf("exit code: got %d, want %d", code, exitError)
 			}
@@ -212,6 +221,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--no-such-flag"}, "unknown flag"},
 		{[]string{"frobnicate"}, "unexpected argument"},
 		{[]string{"serve", "--log-format", "xml"}, "log-format"},
+		{[]string{"serve", "--max-total-size", "lots"}, `size "lots"`},
+		{[]string{"lint", "--max-files=-1"}, "--max-files must be positive"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

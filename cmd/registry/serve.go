@@ -49,6 +49,8 @@ type ServeCmd struct {
 	LogLevel  string `default:"info" enum:"debug,info,warn,error" help:"Log level."`
 
 	ShutdownTimeout time.Duration `default:"10s" help:"How long in-flight requests may take to finish on SIGINT/SIGTERM."`
+
+	LimitFlags `embed:""`
 }
 
 // Server limits: generous for API clients, tight enough that a slow or
@@ -68,17 +70,22 @@ func (s *ServeCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	limits, err := s.limits()
+	if err != nil {
+		return err
+	}
+	opts := catalog.Options{Limits: limits}
 	snap := &catalog.Snapshot{}
 	auth, err := s.auth(log)
 	if err != nil {
 		return err
 	}
 	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody,
-		Check: lint.Checker(catalog.Options{}), Compiles: api.NewCompileGate(s.MaxCompiles, 0)}
+		Check: lint.Checker(opts), Limits: limits, Compiles: api.NewCompileGate(s.MaxCompiles, 0)}
 	var from string
 	var background func(ctx context.Context)
 	if mode == modeDir {
-		c, err := loadDir(e.ctx, s.Dir)
+		c, err := loadDir(e.ctx, s.Dir, opts)
 		if err != nil {
 			return err
 		}
@@ -96,12 +103,12 @@ func (s *ServeCmd) Run(e *env) error {
 			return err
 		}
 		defer store.Close()
-		source, err := s.gitSource(log)
+		source, err := s.gitSource(log, limits)
 		if err != nil {
 			return err
 		}
 		ingester := &catalog.Ingester{
-			Store: store, Source: source, Snapshot: snap, Log: log,
+			Store: store, Source: source, Snapshot: snap, Log: log, Options: opts,
 			Origin: gitsync.Redact(s.Source), Branch: s.Branch, Since: s.Since,
 		}
 		syncer := &catalog.Syncer{Ingester: ingester, Leaser: leaser, Poll: s.Poll, Log: log}
@@ -189,7 +196,7 @@ func (s *ServeCmd) auth(log *slog.Logger) (*api.Auth, error) {
 }
 
 // loadDir loads the schema repository in a plain directory.
-func loadDir(ctx context.Context, dir string) (*catalog.Catalog, error) {
+func loadDir(ctx context.Context, dir string, opts catalog.Options) (*catalog.Catalog, error) {
 	info, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -197,7 +204,7 @@ func loadDir(ctx context.Context, dir string) (*catalog.Catalog, error) {
 	case !info.IsDir():
 		return nil, usageError{fmt.Errorf("schema directory %s: not a directory", dir)}
 	}
-	c, err := catalog.Load(ctx, os.DirFS(dir), catalog.Options{})
+	c, err := catalog.Load(ctx, os.DirFS(dir), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}

@@ -114,7 +114,7 @@ func commonDir(root string) string {
 
 // gitSource builds the sync's source; the repository is opened (cloned) on
 // first use, so a restart serves its stored snapshot even when Git is down.
-func (s *ServeCmd) gitSource(log *slog.Logger) (catalog.Source, error) {
+func (s *ServeCmd) gitSource(log *slog.Logger, limits compat.Limits) (catalog.Source, error) {
 	token := s.GitToken
 	if s.GitTokenFile != "" {
 		b, err := os.ReadFile(s.GitTokenFile)
@@ -143,10 +143,12 @@ func (s *ServeCmd) gitSource(log *slog.Logger) (catalog.Source, error) {
 		Log: log,
 	}
 	opts := gitsync.TreeOptions{
-		Root:        s.Path,
-		Want:        catalog.IsRepositoryFile,
-		MaxFileSize: compat.DefaultLimits.MaxFileSize,
-		MaxFiles:    compat.DefaultLimits.MaxFiles,
+		Root: s.Path,
+		Want: catalog.IsRepositoryFile,
+		// Each commit is read with its registry.yaml's limits, under the
+		// command line's.
+		LimitsFile: catalog.RepoFile,
+		LimitsOf:   catalog.LimitsOf(limits),
 	}
 	return &lazySource{cfg: cfg, opts: opts}, nil
 }

@@ -4,7 +4,7 @@
 // way `registry lint --against` will. It is a separate binary so that the
 // benchmark measures its wall time and peak RSS exactly as it measures buf's.
 //
-//	backbone-check [-level WIRE_JSON] [-mode FULL] <previous-dir> <current-dir>
+//	backbone-check [-level WIRE_JSON] [-mode FULL] [-max-file-size 16MiB] [-max-total-size 256MiB] <previous-dir> <current-dir>
 //
 // A topic's root is the first top-level message of each file of the current
 // tree; it is compared with the message of the same name in the previous
@@ -29,6 +29,8 @@ func main() {
 	level := flag.String("level", string(registry.LevelWireJSON), "WIRE, WIRE_JSON or FILE")
 	mode := flag.String("mode", string(registry.CompatFull), "compatibility mode")
 	verbose := flag.Bool("v", false, "print every finding")
+	maxFile := flag.String("max-file-size", "", "per-file limit (16MiB, 5MB…; default: the registry's)")
+	maxTotal := flag.String("max-total-size", "", "limit on all .proto files together (default: the registry's)")
 	flag.Parse()
 	if flag.NArg() != 2 {
 		fmt.Fprintln(os.Stderr, "usage: backbone-check [-level L] [-mode M] <previous-dir> <current-dir>")
@@ -42,14 +44,27 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	var limits compat.Limits
+	for _, f := range []struct {
+		s   string
+		dst *int64
+	}{{*maxFile, &limits.MaxFileSize}, {*maxTotal, &limits.MaxTotalSize}} {
+		if f.s == "" {
+			continue
+		}
+		if *f.dst, err = compat.ParseSize(f.s); err != nil {
+			fail(err)
+		}
+	}
+	limits = limits.WithDefaults()
 	ctx := context.Background()
 
 	start := time.Now()
-	prev, err := compat.Compile(ctx, os.DirFS(flag.Arg(0)), compat.DefaultLimits)
+	prev, err := compat.Compile(ctx, os.DirFS(flag.Arg(0)), limits)
 	if err != nil {
 		fail(fmt.Errorf("previous: %w", err))
 	}
-	cur, err := compat.Compile(ctx, os.DirFS(flag.Arg(1)), compat.DefaultLimits)
+	cur, err := compat.Compile(ctx, os.DirFS(flag.Arg(1)), limits)
 	if err != nil {
 		fail(fmt.Errorf("current: %w", err))
 	}
