@@ -463,7 +463,12 @@ func TestLoadInvalid(t *testing.T) {
 		{
 			name:    "import with a dot segment",
 			changes: []change{{ordersProto, `import "common/v1/money.proto";`, `import "common/./v1/money.proto";`}},
-			want:    []wantDiag{{ordersProto, 5, 8, `escapes the schema root`}},
+			want:    []wantDiag{{ordersProto, 5, 8, `import "common/./v1/money.proto" is not in canonical form: write import "common/v1/money.proto"`}},
+		},
+		{
+			name:    "import with .. that stays inside the root",
+			changes: []change{{ordersProto, `import "common/v1/money.proto";`, `import "retail/orders/../../common/v1/money.proto";`}},
+			want:    []wantDiag{{ordersProto, 5, 8, `import "retail/orders/../../common/v1/money.proto" is not in canonical form: write import "common/v1/money.proto" (protoc requires canonical import paths`}},
 		},
 		{
 			name:    "import of a missing file",
