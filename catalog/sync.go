@@ -107,6 +107,10 @@ func (s *Syncer) Trigger() {
 	}
 }
 
+// History returns the ingested history, also when no catalog is served yet
+// (see Ingester.History).
+func (s *Syncer) History() *History { return s.Ingester.History() }
+
 // Status returns the sync's status.
 func (s *Syncer) Status() SyncStatus {
 	if st := s.status.Load(); st != nil {
