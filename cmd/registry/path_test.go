@@ -83,3 +83,30 @@ func TestServeDirSuggestsTheSchemaRoot(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant it to contain %q", code, stderr.String(), want)
 	}
 }
+
+// TestServeMissingLocalRepository: a local --source that does not exist is
+// reported as such in /v1/status, with its path.
+func TestServeMissingLocalRepository(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "no", "such", "dir")
+	base, _, stderr := startServe(t, "--source", missing, "--data-dir", t.TempDir(), "--poll", "1h")
+	var status struct {
+		Sync struct {
+			LastError string   `json:"last_error"`
+			Degraded  []string `json:"degraded"`
+		} `json:"sync"`
+	}
+	for deadline := time.Now().Add(time.Minute); status.Sync.LastError == ""; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed sync recorded in /v1/status; stderr:\n%s", stderr)
+		}
+		getJSON(t, base+"/v1/status", &status)
+		if status.Sync.LastError == "" {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	want := "repository " + missing + " does not exist: no such directory"
+	if !strings.Contains(status.Sync.LastError, want) || len(status.Sync.Degraded) != 1 || !strings.Contains(status.Sync.Degraded[0], "git: "+want) {
+		t.Errorf("/v1/status sync: got %+v, want it to say %q", status.Sync, want)
+	}
+}

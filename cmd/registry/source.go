@@ -157,7 +157,7 @@ type lazySource struct {
 	cfg  gitsync.Config
 	opts gitsync.TreeOptions
 
-	log  *slog.Logger
+	log *slog.Logger
 
 	mu    sync.Mutex
 	files *gitsync.Files
