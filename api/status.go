@@ -68,6 +68,9 @@ func (h *handlers) getStatus(context.Context, *struct{}) (*StatusOutput, error) 
 	if c != nil {
 		out.Body.LoadedAt, hist = c.LoadedAt(), c.History()
 	}
+	if hs, ok := h.syncer.(interface{ History() *catalog.History }); ok && hist == nil {
+		hist = hs.History() // nothing served yet: say what was ingested, and why it was rejected
+	}
 	if hist != nil {
 		st := hist.State()
 		out.Body.Mode, out.Body.Source, out.Body.Branch, out.Body.Commit, out.Body.SyncedAt = "git", st.Source, st.Branch, st.Commit, st.SyncedAt

@@ -1,11 +1,13 @@
 package catalog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 
 	registry "github.com/backbone-registry/backbone"
 )
@@ -148,7 +150,32 @@ func decodeYAML(file string, data []byte, v any) (d *registry.Diagnostic) {
 		d.Message = yerr.GetMessage()
 		if tk := yerr.GetToken(); tk != nil && tk.Position != nil {
 			d.Line, d.Column = tk.Position.Line, tk.Position.Column
+			if line, col, ok := overIndented(data, tk); ok {
+				d.Line, d.Column = line, col
+				d.Message = "bad indentation: this key is indented deeper than the key above it, so it reads as part of the value above (" + d.Message + ")"
+			}
 		}
 	}
 	return d
+}
+
+// overIndented recognises the error go-yaml gives for a key indented deeper
+// than its siblings ("a: b\n  c: d"): the over-indented line folds into the
+// plain scalar above it, and the error names that scalar, a line or more too
+// early. It returns the line of the offending key and the column where it
+// starts.
+func overIndented(data []byte, tk *token.Token) (line, col int, ok bool) {
+	next := tk.Next
+	if tk.Type != token.StringType || next == nil || next.Type != token.MappingValueType ||
+		next.Position == nil || next.Position.Line <= tk.Position.Line {
+		return 0, 0, false
+	}
+	line = next.Position.Line
+	lines := bytes.Split(data, []byte("\n"))
+	if line > len(lines) {
+		return 0, 0, false
+	}
+	text := lines[line-1]
+	col = len(text) - len(bytes.TrimLeft(text, " \t")) + 1
+	return line, col, true
 }

@@ -80,7 +80,9 @@ type Ingester struct {
 	mu     sync.Mutex // one step at a time
 	counts Counts
 	hist   *History
-	tree   map[string][]byte // at hist.State().Commit
+	// published is hist, for readers that must not wait for a sync.
+	published atomic.Pointer[History]
+	tree      map[string][]byte // at hist.State().Commit
 	// storedTree is the tree the store holds (the last one written or
 	// restored), so a step writes only the paths that differ; nil: unknown.
 	storedTree map[string][]byte
@@ -111,6 +113,11 @@ type Counts struct {
 	Versions   int // versions created
 	Rejections int // rejected commits seen (one per topic per commit, or per broken commit)
 }
+
+// History returns the history as of the last commit processed, whether or
+// not a catalog is served (every commit may have been rejected); nil before
+// the store is first read. It never waits for a sync under way.
+func (in *Ingester) History() *History { return in.published.Load() }
 
 // Counts returns what the Ingester did since it was made.
 func (in *Ingester) Counts() Counts {
@@ -155,6 +162,7 @@ func (in *Ingester) restore(ctx context.Context) error {
 	}
 	in.hist = newHistory(in.hist, state, versions, schemas, rejections)
 	in.staleRejections = false
+	in.published.Store(in.hist)
 	in.contracts = newContractCache(in.ContractCache)
 	in.tree = nil
 	// A fresh process builds the served catalog from the compiled files
@@ -430,6 +438,7 @@ func (in *Ingester) step(ctx context.Context, c registry.Commit, orphaned []stri
 	if len(step.Rejections) > 0 || len(step.Fixes) > 0 {
 		in.readRejections(ctx) // the store numbers and folds them
 	}
+	in.published.Store(in.hist)
 	in.tree = files
 	if step.Tree != nil {
 		in.storedTree = step.Tree

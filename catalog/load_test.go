@@ -314,7 +314,28 @@ func TestLoadInvalid(t *testing.T) {
 		{
 			name:    "service.yaml bad indentation",
 			changes: []change{{stockYAML, "owner: stock-team", "  owner: stock-team"}},
-			want:    []wantDiag{{stockYAML, 1, 14, "mapping value is not allowed"}},
+			want:    []wantDiag{{stockYAML, 2, 3, "bad indentation: this key is indented deeper than the key above it"}},
+		},
+		{
+			// go-yaml names the value of line 2 (2:8); the bad line is 3.
+			name:    "service.yaml bad indentation of the third line",
+			changes: []change{{stockYAML, "\ntopics:", "\n  topics:"}},
+			want:    []wantDiag{{stockYAML, 3, 3, "bad indentation"}},
+		},
+		{
+			name:    "service.yaml bad indentation inside a topic",
+			changes: []change{{stockYAML, "    value: acme.retail.stock.v1.StockEvent", "      value: acme.retail.stock.v1.StockEvent"}},
+			want:    []wantDiag{{stockYAML, 6, 7, "bad indentation"}},
+		},
+		{
+			name:    "registry.yaml bad indentation of the third line",
+			changes: []change{set(repoYAML, "company: acme\ndefaults:\n  compatibility: BACKWARD\n    level: WIRE\n")},
+			want:    []wantDiag{{repoYAML, 4, 5, "bad indentation"}},
+		},
+		{
+			name:    "registry.yaml bad indentation of a key after a multi-line value",
+			changes: []change{set(repoYAML, "company: acme\ndefaults:\n  compatibility: BACKWARD\n    still the value\n    level: WIRE\n")},
+			want:    []wantDiag{{repoYAML, 5, 5, "bad indentation"}},
 		},
 		{
 			name:    "service.yaml unknown top-level key",
@@ -442,7 +463,12 @@ func TestLoadInvalid(t *testing.T) {
 		{
 			name:    "import with a dot segment",
 			changes: []change{{ordersProto, `import "common/v1/money.proto";`, `import "common/./v1/money.proto";`}},
-			want:    []wantDiag{{ordersProto, 5, 8, `escapes the schema root`}},
+			want:    []wantDiag{{ordersProto, 5, 8, `import "common/./v1/money.proto" is not in canonical form: write import "common/v1/money.proto"`}},
+		},
+		{
+			name:    "import with .. that stays inside the root",
+			changes: []change{{ordersProto, `import "common/v1/money.proto";`, `import "retail/orders/../../common/v1/money.proto";`}},
+			want:    []wantDiag{{ordersProto, 5, 8, `import "retail/orders/../../common/v1/money.proto" is not in canonical form: write import "common/v1/money.proto" (protoc requires canonical import paths`}},
 		},
 		{
 			name:    "import of a missing file",

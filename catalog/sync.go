@@ -52,6 +52,15 @@ func (st *SyncStatus) fail(backend, msg string) {
 	st.LastError, st.backend = msg, backend
 }
 
+// restored records the outcome of a reload from the store: a failure is
+// reported as degraded until a reload succeeds, whatever the role then.
+func (st *SyncStatus) restored(err error) {
+	st.restoreErr = ""
+	if err != nil {
+		st.restoreErr = registry.ErrorMessage(err)
+	}
+}
+
 // heal clears the failures.
 func (st *SyncStatus) heal() {
 	st.Failures, st.LastError, st.backend, st.FailingSince = 0, "", "", time.Time{}
@@ -107,6 +116,10 @@ func (s *Syncer) Trigger() {
 	}
 }
 
+// History returns the ingested history, also when no catalog is served yet
+// (see Ingester.History).
+func (s *Syncer) History() *History { return s.Ingester.History() }
+
 // Status returns the sync's status.
 func (s *Syncer) Status() SyncStatus {
 	if st := s.status.Load(); st != nil {
@@ -143,23 +156,31 @@ func (s *Syncer) Run(ctx context.Context) error {
 		changes = ch
 	}
 	watch()
-	if err := s.Ingester.Restore(ctx); err != nil {
-		s.Log.Error("restore from store", slog.Any("error", err))
+	restore := func() {
+		err := s.Ingester.Restore(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("restore from store", slog.Any("error", err))
+		}
+		st.restored(err)
 	}
+	restore()
 	for {
 		if changes == nil && s.Leaser != nil && ctx.Err() == nil {
 			// The store was unreachable when we first listened: listen now,
 			// then reload, in case a change came in between.
 			if watch(); changes != nil {
-				if err := s.Ingester.Restore(ctx); err != nil {
-					s.Log.Error("restore from store", slog.Any("error", err))
-				}
+				restore()
 			}
 		}
 		if s.Leaser == nil {
 			st.Leader = true
 		} else {
 			st = s.lead(ctx, st)
+		}
+		if st.restoreErr != "" && ctx.Err() == nil {
+			// The last reload failed: read the store again, rather than
+			// serve (or, leading, sync on top of) what it held before.
+			restore()
 		}
 		if st.Leader {
 			st.LastAttempt, st.Syncing = time.Now(), true
@@ -215,10 +236,10 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			if !st.Leader {
 				if err := s.Ingester.Restore(ctx); err != nil {
-					st.restoreErr = registry.ErrorMessage(err)
 					s.Log.Error("reload from store", slog.Any("error", err))
+					st.restored(err)
 				} else {
-					st.restoreErr = ""
+					st.restored(nil)
 				}
 			}
 		case <-time.After(s.wait(st.Failures)):
@@ -246,9 +267,11 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 			st.heal() // the store answers again
 		}
 		s.Log.Info("took the sync lease")
-		if err := s.Ingester.Restore(ctx); err != nil { // catch up with the previous leader
+		err := s.Ingester.Restore(ctx) // catch up with the previous leader
+		if err != nil {
 			s.Log.Error("restore from store", slog.Any("error", err))
 		}
+		st.restored(err)
 	case !led && st.Leader:
 		s.Log.Warn("lost the sync lease: another replica leads")
 		st.heal()

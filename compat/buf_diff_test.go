@@ -41,6 +41,7 @@ import (
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
+	"github.com/backbone-registry/backbone/internal/skipnote"
 )
 
 const (
@@ -862,7 +863,7 @@ func findBuf(t *testing.T) string {
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
-	t.Skip(msg)
+	skipnote.Skip(t, "buf differential", msg)
 	return ""
 }
 

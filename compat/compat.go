@@ -176,9 +176,10 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 // closed.
 func accessor(sources map[string][]byte, open *openSources) func(string) (io.ReadCloser, error) {
 	return func(name string) (io.ReadCloser, error) {
+		if err := importPathError(name); err != nil {
+			return nil, err
+		}
 		switch {
-		case strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || hasDotDot(name):
-			return nil, fmt.Errorf("import %q escapes the schema root: imports are relative to registry.yaml's directory", name)
 		case strings.HasPrefix(name, wellKnownPrefix):
 			return nil, fs.ErrNotExist // falls through to the built-in well-known types
 		}
@@ -250,13 +251,28 @@ func (s *source) Close() error {
 	return nil
 }
 
-func hasDotDot(name string) bool {
-	for _, part := range strings.Split(name, "/") {
-		if part == ".." || part == "." {
-			return true
-		}
+// importPathError says what is wrong with an import path that is not a
+// canonical, slash-separated path inside the schema root; nil if it is one.
+// protoc matches imports by their exact text, so "a/../b/c.proto" and
+// "b/c.proto" would be two different files to it: only the canonical
+// spelling is accepted.
+func importPathError(name string) error {
+	slashed := strings.ReplaceAll(name, "\\", "/")
+	canonical := path.Clean(slashed)
+	switch {
+	case strings.HasPrefix(slashed, "/"):
+		return fmt.Errorf("import %q escapes the schema root: imports are relative to registry.yaml's directory", name)
+	case (canonical == ".." || strings.HasPrefix(canonical, "../")) && canonical == name:
+		return fmt.Errorf("import %q escapes the schema root: imports are relative to registry.yaml's directory", name)
+	case canonical == ".." || strings.HasPrefix(canonical, "../"):
+		return fmt.Errorf("import %q escapes the schema root: it resolves to %q, outside registry.yaml's directory", name, canonical)
+	case name == "" || name == canonical:
+		return nil
+	case slashed != name:
+		return fmt.Errorf("import %q uses backslashes: import paths are slash-separated; write import %q", name, canonical)
+	default:
+		return fmt.Errorf("import %q is not in canonical form: write import %q (protoc requires canonical import paths, relative to registry.yaml's directory)", name, canonical)
 	}
-	return false
 }
 
 // ReadTree reads the .proto files under the root of fsys, and the other

@@ -139,9 +139,27 @@ func TestCompileInvalid(t *testing.T) {
 			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `import "../secret.proto" escapes the schema root`}},
 		},
 		{
-			name: "import with .. inside the path",
-			fsys: importing("acme/../acme/v1/b.proto"),
-			want: []wantDiag{{"acme/v1/a.proto", 3, 8, "escapes the schema root"}},
+			name: "import with .. that leaves the root from inside the path",
+			fsys: importing("acme/../../secret.proto"),
+			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `import "acme/../../secret.proto" escapes the schema root: it resolves to "../secret.proto"`}},
+		},
+		{
+			name: "import with .. that stays inside the root",
+			fsys: protoTree(
+				"acme/v1/a.proto", header+"import \"acme/orders/../v1/b.proto\";\n",
+				"acme/v1/b.proto", header,
+			),
+			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `import "acme/orders/../v1/b.proto" is not in canonical form: write import "acme/v1/b.proto" (protoc requires canonical import paths`}},
+		},
+		{
+			name: "import with a . segment",
+			fsys: importing("./acme/v1/b.proto"),
+			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `import "./acme/v1/b.proto" is not in canonical form: write import "acme/v1/b.proto"`}},
+		},
+		{
+			name: "import with a doubled slash",
+			fsys: importing("acme//v1/b.proto"),
+			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `import "acme//v1/b.proto" is not in canonical form: write import "acme/v1/b.proto"`}},
 		},
 		{
 			name: "import of an absolute path",
@@ -151,6 +169,11 @@ func TestCompileInvalid(t *testing.T) {
 		{
 			name: "import with a backslash",
 			fsys: importing(`acme\\v1\\b.proto`),
+			want: []wantDiag{{"acme/v1/a.proto", 3, 8, `uses backslashes: import paths are slash-separated; write import "acme/v1/b.proto"`}},
+		},
+		{
+			name: "import with backslashes that leaves the root",
+			fsys: importing(`..\\secret.proto`),
 			want: []wantDiag{{"acme/v1/a.proto", 3, 8, "escapes the schema root"}},
 		},
 		{

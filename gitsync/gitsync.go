@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
@@ -78,7 +80,13 @@ func Open(ctx context.Context, cfg Config) (*Repo, error) {
 	}
 	r := &Repo{cfg: cfg, remote: IsRemote(cfg.Source), log: log}
 	if !r.remote {
+		if info, err := os.Stat(cfg.Source); err != nil || !info.IsDir() {
+			return nil, notARepository(cfg.Source)
+		}
 		repo, err := git.PlainOpenWithOptions(cfg.Source, &git.PlainOpenOptions{DetectDotGit: false})
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, notARepository(cfg.Source)
+		}
 		if err != nil {
 			return nil, registry.Errorf(registry.EINVALID, "open repository %s: %v", cfg.Source, err)
 		}
@@ -120,6 +128,33 @@ func Open(ctx context.Context, cfg Config) (*Repo, error) {
 	return r, nil
 }
 
+// notARepository says why the local path dir holds no Git repository: it
+// does not exist, is not a directory, is a plain directory, or is a
+// directory inside a repository's work tree.
+func notARepository(dir string) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return registry.Errorf(registry.ENOTFOUND, "repository %s does not exist: no such directory", dir)
+	case err != nil:
+		return registry.Errorf(registry.EINVALID, "repository %s: %v", dir, err)
+	case !info.IsDir():
+		return registry.Errorf(registry.EINVALID, "repository %s is not a directory", dir)
+	}
+	around, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err == nil {
+		if wt, err := around.Worktree(); err == nil {
+			root := wt.Filesystem.Root()
+			abs, _ := filepath.Abs(dir)
+			if rel, err := filepath.Rel(root, abs); err == nil {
+				return registry.Errorf(registry.EINVALID, "%s is not a Git repository but a directory inside the one at %s: follow that one, with %s as the schema root (--source %s --path %s)",
+					dir, root, filepath.ToSlash(rel), root, filepath.ToSlash(rel))
+			}
+		}
+	}
+	return registry.Errorf(registry.EINVALID, "%s is not a Git repository (no .git in it; a plain directory of schemas is served with --dir)", dir)
+}
+
 // Fetch brings the followed branch up to date (remote repositories only;
 // a local repository is always current) and returns its head commit.
 func (r *Repo) Fetch(ctx context.Context) (string, error) {
@@ -144,11 +179,37 @@ func (r *Repo) Head() (string, error) {
 	ref, err := r.repo.Reference(plumbing.NewBranchReferenceName(r.cfg.Branch), true)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrReferenceNotFound) {
-			return "", registry.Errorf(registry.ENOTFOUND, "branch %s not found in %s", r.cfg.Branch, Redact(r.cfg.Source))
+			if !r.remote {
+				if _, err := os.Stat(r.cfg.Source); errors.Is(err, fs.ErrNotExist) {
+					return "", registry.Errorf(registry.ENOTFOUND, "repository %s does not exist any more: no such directory (moved or removed?)", r.cfg.Source)
+				}
+			}
+			return "", registry.Errorf(registry.ENOTFOUND, "branch %s not found in %s%s", r.cfg.Branch, Redact(r.cfg.Source), r.branchesHint())
 		}
 		return "", registry.Errorf(registry.EINTERNAL, "branch %s: %v", r.cfg.Branch, err)
 	}
 	return ref.Hash().String(), nil
+}
+
+// branchesHint names the branches there are, for a missing branch's error.
+func (r *Repo) branchesHint() string {
+	iter, err := r.repo.Branches()
+	if err != nil {
+		return ""
+	}
+	var names []string
+	_ = iter.ForEach(func(ref *plumbing.Reference) error {
+		names = append(names, ref.Name().Short())
+		return nil
+	})
+	slices.Sort(names)
+	switch {
+	case len(names) == 0:
+		return " (it has no branch: no commit yet)"
+	case len(names) > 10:
+		names = append(names[:10], "…")
+	}
+	return " (its branches: " + strings.Join(names, ", ") + "; choose one with --branch)"
 }
 
 func authMethod(cfg Config) (transport.AuthMethod, error) {

@@ -377,3 +377,71 @@ func TestRemoteErrors(t *testing.T) {
 		t.Errorf("the log detail carries the token: %q", err.Error())
 	}
 }
+
+// TestLocalRepositoryErrors: a local --source that is missing, a file, a
+// plain directory, a directory inside a work tree, or a repository removed
+// while followed is named as such, with its path, never as a missing branch.
+func TestLocalRepositoryErrors(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(tmp, "plain")
+	if err := os.Mkdir(plain, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	work := newFixture(t)
+	work.commit("one", map[string]string{"schemas/registry.yaml": "company: acme\n"})
+	tests := []struct {
+		name, source, want string
+	}{
+		{"missing", filepath.Join(tmp, "no", "such", "dir"), "repository " + filepath.Join(tmp, "no", "such", "dir") + " does not exist: no such directory"},
+		{"a file", file, "repository " + file + " is not a directory"},
+		{"a plain directory", plain, plain + " is not a Git repository"},
+		{"inside a work tree", filepath.Join(work.dir, "schemas"), filepath.Join(work.dir, "schemas") + " is not a Git repository but a directory inside the one at " + work.dir +
+			": follow that one, with schemas as the schema root (--source " + work.dir + " --path schemas)"},
+	}
+	for _, tt := range tests {
+		_, err := Open(t.Context(), Config{Source: tt.source})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "branch") {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.want)
+		}
+	}
+
+	// A repository with no commit, or without the branch, names the ones it has.
+	empty := newFixture(t)
+	r, err := Open(t.Context(), Config{Source: empty.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Fetch(t.Context()); err == nil || !strings.Contains(err.Error(), "branch main not found in "+empty.dir+" (it has no branch: no commit yet)") {
+		t.Errorf("empty repository: got %v", err)
+	}
+	r, err = Open(t.Context(), Config{Source: work.dir, Branch: "master"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Fetch(t.Context()); err == nil || !strings.Contains(err.Error(), "branch master not found in "+work.dir+" (its branches: main; choose one with --branch)") {
+		t.Errorf("missing branch: got %v", err)
+	}
+
+	// Removed while followed.
+	gone := newFixture(t)
+	gone.commit("one", map[string]string{"registry.yaml": "company: acme\n"})
+	r, err = Open(t.Context(), Config{Source: gone.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Fetch(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(gone.dir); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Fetch(t.Context())
+	if want := "repository " + gone.dir + " does not exist any more"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("removed repository: got %v, want %q", err, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -302,6 +303,44 @@ func (r *Repo) rootTree(sha, root string) (*object.Tree, error) {
 		return nil, fmt.Errorf("tree %s of %s: %w", root, short(sha), err)
 	}
 	return sub, nil
+}
+
+// FindBelow returns the directories below root at a commit (paths relative
+// to root, at most depth levels down, hidden directories skipped) that hold
+// a regular file named name, sorted. It reads no file: it finds where a
+// schema root really is when the one configured is wrong.
+func (r *Repo) FindBelow(ctx context.Context, sha, root, name string, depth int) ([]string, error) {
+	tree, err := r.rootTree(sha, root)
+	if err != nil || tree == nil {
+		return nil, err
+	}
+	var found []string
+	var walk func(t *object.Tree, dir string, left int) error
+	walk = func(t *object.Tree, dir string, left int) error {
+		for _, e := range t.Entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			switch {
+			case e.Mode == filemode.Dir && left > 0 && !strings.HasPrefix(e.Name, "."):
+				sub, err := t.Tree(e.Name)
+				if err != nil {
+					return fmt.Errorf("tree %s of %s: %w", path.Join(dir, e.Name), short(sha), err)
+				}
+				if err := walk(sub, path.Join(dir, e.Name), left-1); err != nil {
+					return err
+				}
+			case e.Mode.IsRegular() && e.Name == name && dir != "":
+				found = append(found, dir)
+			}
+		}
+		return nil
+	}
+	if err := walk(tree, "", depth); err != nil {
+		return nil, err
+	}
+	slices.Sort(found)
+	return found, nil
 }
 
 // objectSizer is how go-git's filesystem storage tells an object's size

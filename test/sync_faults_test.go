@@ -656,7 +656,7 @@ func TestSyncMissingBranch(t *testing.T) {
 
 	local := startRegistry(t, "registry on a local repository", nil, "--source", repo.Dir, "--branch", "nope", "--poll", "200ms", "--data-dir", t.TempDir())
 	remote := startRegistry(t, "registry on a remote", nil, "--source", "file://"+repo.Dir, "--branch", "nope", "--poll", "200ms", "--data-dir", t.TempDir())
-	waitLog(t, local, `msg=sync error="branch nope not found in `+regexp.QuoteMeta(repo.Dir)+`"`)
+	waitLog(t, local, `msg=sync error="branch nope not found in `+regexp.QuoteMeta(repo.Dir)+` \(its branches: main; choose one with --branch\)"`)
 	waitLog(t, remote, `msg=sync error="clone file://`+regexp.QuoteMeta(repo.Dir)+`: branch nope not found"`)
 	for _, p := range []*registryProc{local, remote} {
 		notServing(t, p)

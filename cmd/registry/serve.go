@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -203,6 +204,11 @@ func loadDir(ctx context.Context, dir string, opts catalog.Options) (*catalog.Ca
 		return nil, usageError{fmt.Errorf("schema directory %s: %w (run from the project root, or pass --dir)", dir, err)}
 	case !info.IsDir():
 		return nil, usageError{fmt.Errorf("schema directory %s: not a directory", dir)}
+	}
+	if _, err := os.Stat(filepath.Join(dir, catalog.RepoFile)); err != nil {
+		if root, err := findSchemaRoot(dir); err == nil && root != dir {
+			return nil, usageError{fmt.Errorf("no %s in %s; found %s — run with --dir %s", catalog.RepoFile, dir, filepath.Join(root, catalog.RepoFile), root)}
+		}
 	}
 	c, err := catalog.Load(ctx, os.DirFS(dir), opts)
 	if err != nil {

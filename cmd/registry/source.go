@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -150,7 +151,7 @@ func (s *ServeCmd) gitSource(log *slog.Logger, limits compat.Limits) (catalog.So
 		LimitsFile: catalog.RepoFile,
 		LimitsOf:   catalog.LimitsOf(limits),
 	}
-	return &lazySource{cfg: cfg, opts: opts}, nil
+	return &lazySource{cfg: cfg, opts: opts, log: log}, nil
 }
 
 // lazySource opens the repository on first use and retries on failure.
@@ -158,8 +159,11 @@ type lazySource struct {
 	cfg  gitsync.Config
 	opts gitsync.TreeOptions
 
+	log *slog.Logger
+
 	mu    sync.Mutex
 	files *gitsync.Files
+	hint  string // the last misplaced-root message logged
 }
 
 func (l *lazySource) get(ctx context.Context) (*gitsync.Files, error) {
@@ -196,7 +200,14 @@ func (l *lazySource) Tree(ctx context.Context, sha string) (map[string][]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return f.Tree(ctx, sha)
+	files, err := f.Tree(ctx, sha)
+	if err == nil {
+		err = l.misplacedRoot(ctx, f, sha, files)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 func (l *lazySource) Update(ctx context.Context, prev map[string][]byte, from, to string) (map[string][]byte, []string, error) {
@@ -204,5 +215,46 @@ func (l *lazySource) Update(ctx context.Context, prev map[string][]byte, from, t
 	if err != nil {
 		return nil, nil, err
 	}
-	return f.Update(ctx, prev, from, to)
+	files, changed, err := f.Update(ctx, prev, from, to)
+	if err == nil {
+		err = l.misplacedRoot(ctx, f, to, files)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return files, changed, nil
+}
+
+// misplacedRoot rejects a commit whose schema root has no registry.yaml
+// while a directory below it has one: the schemas sit in a sub-directory
+// and --path is missing or wrong. Without this every commit would be
+// rejected for lacking registry.yaml, with nothing pointing at the flag.
+func (l *lazySource) misplacedRoot(ctx context.Context, f *gitsync.Files, sha string, files map[string][]byte) error {
+	if _, ok := files[catalog.RepoFile]; ok {
+		return nil
+	}
+	root := strings.Trim(path.Clean("/"+f.Opts.Root), "/")
+	dirs, err := f.Repo.FindBelow(ctx, sha, root, catalog.RepoFile, 4)
+	if err != nil || len(dirs) == 0 {
+		return err
+	}
+	where := "the repository root"
+	if root != "" {
+		where = "the schema root " + root + " (--path)"
+	}
+	var found, runs []string
+	for _, d := range dirs {
+		p := path.Join(root, d)
+		found = append(found, p+"/"+catalog.RepoFile)
+		runs = append(runs, "--path "+p)
+	}
+	msg := fmt.Sprintf("no %s at %s; found %s — run with %s", catalog.RepoFile, where, strings.Join(found, ", "), strings.Join(runs, " or "))
+	l.mu.Lock()
+	if msg != l.hint {
+		l.hint = msg
+		l.log.Warn(msg, slog.String("commit", sha))
+	}
+	l.mu.Unlock()
+	return &registry.Error{Code: registry.EINVALID, Message: msg,
+		Diagnostics: []registry.Diagnostic{{Position: registry.Position{File: catalog.RepoFile}, Message: msg}}}
 }

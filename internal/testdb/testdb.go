@@ -5,19 +5,24 @@ package testdb
 import (
 	"os"
 	"testing"
+
+	"github.com/backbone-registry/backbone/internal/skipnote"
 )
 
-// URL returns REGISTRY_TEST_DATABASE_URL. Without it the test skips, but
-// when CI is set it fails: there, a skipped test would be an untested store.
+// Example is the URL of the database .ci/run starts, for messages.
+const Example = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// URL returns REGISTRY_TEST_DATABASE_URL. Without it the test skips, saying
+// so once per package on the terminal, but when CI is set it fails: there,
+// a skipped test would be an untested store.
 func URL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("REGISTRY_TEST_DATABASE_URL")
 	if u == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("REGISTRY_TEST_DATABASE_URL is not set: CI must run the PostgreSQL tests " +
-				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+			t.Fatal("REGISTRY_TEST_DATABASE_URL is not set: CI must run the PostgreSQL tests (e.g. " + Example + ")")
 		}
-		t.Skip("REGISTRY_TEST_DATABASE_URL is not set")
+		skipnote.Skip(t, "PostgreSQL", "set REGISTRY_TEST_DATABASE_URL="+Example+" to run them (see README, Development)")
 	}
 	return u
 }

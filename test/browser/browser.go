@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/backbone-registry/backbone/internal/skipnote"
 )
 
 // chromiumNames are the executables tried on PATH, Debian's first.
@@ -31,7 +33,7 @@ func Find() (string, error) {
 }
 
 // Chromium returns the browser Find finds. Without one the test skips,
-// but when CI is set it fails: there, a skipped test would be an untested
+// saying so once on the terminal, but when CI is set it fails: there, a skipped test would be an untested
 // UI (.ci/run installs Debian's chromium).
 func Chromium(t testing.TB) string {
 	t.Helper()
@@ -42,6 +44,6 @@ func Chromium(t testing.TB) string {
 	if os.Getenv("CI") != "" {
 		t.Fatalf("%v: CI must run the browser tests (apt-get install chromium)", err)
 	}
-	t.Skipf("%v: the browser tests need it", err)
+	skipnote.Skip(t, "browser", "no Chromium found: install it (apt-get install chromium) or set REGISTRY_TEST_CHROMIUM to its path")
 	return ""
 }
