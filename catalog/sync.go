@@ -238,7 +238,7 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 			st.fail("database", "take the sync lease: "+registry.ErrorMessage(err))
 			s.Log.Error("take the sync lease", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 		}
-		if st.Leader {
+		if st.Leader && ctx.Err() == nil {
 			s.Log.Warn("lost the sync lease")
 		}
 	case led && !st.Leader:

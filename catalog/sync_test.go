@@ -227,11 +227,16 @@ type closingLeaser interface {
 // with leaser, which it closes at the end.
 func startReplicaOn(t *testing.T, name string, store registry.Store, leaser closingLeaser, repo *gitfixture.Repo) *replica {
 	t.Helper()
+	return startReplicaLog(t, name, store, leaser, repo, slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", name))
+}
+
+// startReplicaLog is startReplicaOn with the replica's logger.
+func startReplicaLog(t *testing.T, name string, store registry.Store, leaser closingLeaser, repo *gitfixture.Repo, log *slog.Logger) *replica {
+	t.Helper()
 	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", name)
 	r := &replica{t: t, name: name, snap: &catalog.Snapshot{}}
 	r.syncer = &catalog.Syncer{
 		Ingester: &catalog.Ingester{
@@ -641,5 +646,44 @@ func TestSyncFollowerListensAgain(t *testing.T) {
 	}
 	if st := r.syncer.Status(); st.Leader {
 		t.Errorf("the follower leads, but the leader holds the lease")
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestSyncLeaseTakeLoggedOnce runs a replica whose store and syncer share
+// one logger, as in `registry serve`: taking the lease is one log line.
+func TestSyncLeaseTakeLoggedOnce(t *testing.T) {
+	t.Parallel()
+	u, _ := newSchema(t)
+	repo := gitfixture.New(t)
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
+	var out syncBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&out, t.Output()), nil))
+	store, err := postgres.Open(t.Context(), u.String(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplicaLog(t, "replica", store, store, repo, log)
+	r.serves("acme.retail.orders.events", 1, c1)
+	waitUntil(t, "leading", func() bool { return r.syncer.Status().Leader }, nil)
+	if n := strings.Count(out.String(), "took the sync lease"); n != 1 {
+		t.Errorf("taking the lease logged %d times, want once:\n%s", n, out.String())
 	}
 }

@@ -79,8 +79,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 			s.dropLease()
 		}
 	})
-	s.held = l
-	s.log.Info("took the sync lease", "schema", s.schema)
+	s.held = l // the caller logs the take: it knows whether it led before
 	return true, nil
 }
 
