@@ -80,13 +80,17 @@ type SyncReport struct {
 // Syncer keeps the served snapshot in step with the repository. The leader
 // polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and backs
 // off on errors, serving its last snapshot meanwhile; followers reload from
-// the store when the leader reports a change, and take the lease when the
-// leader goes away.
+// the store when the leader reports a change, and try to take the lease
+// every LeaseEvery, so that one replaces a leader that went away within
+// seconds, whatever the poll interval.
 type Syncer struct {
 	Ingester *Ingester
 	Leaser   registry.Leaser // nil: this process always leads (embedded store)
 	Poll     time.Duration   // default 30s
-	Log      *slog.Logger
+	// LeaseEvery is how often a follower tries to take the lease, whatever
+	// Poll: a dead leader is replaced within about that long. Default 1s.
+	LeaseEvery time.Duration
+	Log        *slog.Logger
 	// Observe, if set, hears about every sync attempt (for metrics).
 	Observe func(SyncReport)
 
@@ -126,6 +130,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 	s.init()
 	if s.Poll <= 0 {
 		s.Poll = 30 * time.Second
+	}
+	if s.LeaseEvery <= 0 {
+		s.LeaseEvery = time.Second
 	}
 	st := SyncStatus{}
 	// Listen before restoring: a change written between the two would
@@ -221,7 +228,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 					st.restoreErr = ""
 				}
 			}
-		case <-time.After(s.wait(st.Failures)):
+		case <-time.After(s.next(st)):
 		}
 	}
 }
@@ -257,6 +264,23 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 	}
 	st.Leader = led
 	return st
+}
+
+// maxLeaseBackoff bounds a follower's wait between lease attempts after
+// failures to reach the store: once it answers again, a leader is elected
+// within about that long.
+const maxLeaseBackoff = 30 * time.Second
+
+// next is how long the loop waits for a trigger or a change before it goes
+// round again: the leader polls, a follower tries the lease again.
+func (s *Syncer) next(st SyncStatus) time.Duration {
+	if s.Leaser == nil || st.Leader {
+		return s.wait(st.Failures)
+	}
+	if st.Failures == 0 {
+		return s.LeaseEvery
+	}
+	return min(s.wait(st.Failures), maxLeaseBackoff)
 }
 
 // wait is the poll interval with ±10% jitter, or an exponential backoff
