@@ -63,6 +63,15 @@ type Leaser interface {
 	Resign(ctx context.Context) error
 	// Changes delivers a value after each Apply by any replica, until ctx ends.
 	Changes(ctx context.Context) (<-chan struct{}, error)
+	// RequestSync asks the replica holding the lease to sync now, as a
+	// follower does with the webhooks it receives: the SyncRequests
+	// channels of every replica, this one's included, deliver a value. A
+	// request while no replica leads is lost; the next leader syncs when
+	// it takes the lease anyway.
+	RequestSync(ctx context.Context) error
+	// SyncRequests delivers a value after each RequestSync by any replica,
+	// until ctx ends. A burst of requests may deliver one value.
+	SyncRequests(ctx context.Context) (<-chan struct{}, error)
 }
 
 // SyncStep is what one sync step writes.

@@ -78,8 +78,9 @@ type SyncReport struct {
 }
 
 // Syncer keeps the served snapshot in step with the repository. The leader
-// polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and backs
-// off on errors, serving its last snapshot meanwhile; followers reload from
+// polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and on
+// the requests followers forward (a follower's Trigger is a RequestSync to
+// the leader), and backs off on errors, serving its last snapshot meanwhile; followers reload from
 // the store when the leader reports a change, and try to take the lease
 // every LeaseEvery, so that one replaces a leader that went away within
 // seconds, whatever the poll interval.
@@ -149,10 +150,25 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		changes = ch
 	}
+	// The leader hears the sync requests that followers forward.
+	var requests <-chan struct{}
+	watchRequests := func() {
+		if s.Leaser == nil || requests != nil {
+			return
+		}
+		ch, err := s.Leaser.SyncRequests(ctx)
+		if err != nil {
+			s.Log.Error("watch sync requests", slog.Any("error", err))
+			return
+		}
+		requests = ch
+	}
 	watch()
+	watchRequests()
 	if err := s.Ingester.Restore(ctx); err != nil {
 		s.Log.Error("restore from store", slog.Any("error", err))
 	}
+	triggered := false // a webhook or POST /v1/sync reached this replica
 	for {
 		if changes == nil && s.Leaser != nil && ctx.Err() == nil {
 			// The store was unreachable when we first listened: listen now,
@@ -163,11 +179,23 @@ func (s *Syncer) Run(ctx context.Context) error {
 				}
 			}
 		}
+		if requests == nil && s.Leaser != nil && ctx.Err() == nil {
+			watchRequests()
+		}
 		if s.Leaser == nil {
 			st.Leader = true
 		} else {
 			st = s.lead(ctx, st)
 		}
+		if triggered && !st.Leader && ctx.Err() == nil {
+			// Forward it: the leader syncs, then this replica reloads.
+			if err := s.Leaser.RequestSync(ctx); err != nil {
+				s.Log.Error("forward the sync request to the leader", slog.Any("error", err))
+			} else {
+				s.Log.Debug("forwarded a sync request to the leader")
+			}
+		}
+		triggered = false
 		if st.Leader {
 			st.LastAttempt, st.Syncing = time.Now(), true
 			attempting := st.published()
@@ -215,6 +243,12 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-s.trigger:
+			triggered = true
+		case _, open := <-requests:
+			if !open {
+				requests = nil // listen again next time round
+			}
+			// The leader syncs next time round; a follower ignores it.
 		case _, open := <-changes:
 			if !open {
 				changes = nil // the watch ended: listen again next time round

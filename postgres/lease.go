@@ -121,12 +121,33 @@ func (s *Store) leaseKey() string { return "backbone/lease/" + s.schema }
 // A burst of Applies may deliver one value: the listener never waits for
 // the reader.
 func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, channel)
+}
+
+// RequestSync sends NOTIFY backbone_sync_request with the schema as
+// payload: every replica's SyncRequests hears it, the leader's among them.
+func (s *Store) RequestSync(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, requestChannel, s.schema); err != nil {
+		return fmt.Errorf("request a sync: %w", interpretError(err))
+	}
+	return nil
+}
+
+// SyncRequests delivers a value after each RequestSync by any replica on
+// this schema, as Changes does for Applies (with a value after it
+// reconnects, a request it may have missed).
+func (s *Store) SyncRequests(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, requestChannel)
+}
+
+// subscribe listens to a notification channel on a connection of its own.
+func (s *Store) subscribe(ctx context.Context, channel string) (<-chan struct{}, error) {
 	select {
 	case <-s.closing:
 		return nil, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	default:
 	}
-	conn, err := s.listen(ctx)
+	conn, err := s.listen(ctx, channel)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -135,13 +156,13 @@ func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
 	go func() {
 		defer s.listeners.Done()
 		defer close(ch)
-		s.deliver(ctx, conn, ch)
+		s.deliver(ctx, channel, conn, ch)
 	}()
 	return ch, nil
 }
 
-// listen opens a connection that listens to the channel.
-func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
+// listen opens a connection that listens to channel.
+func (s *Store) listen(ctx context.Context, channel string) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, s.config)
 	if err != nil {
 		return nil, interpretError(err)
@@ -153,9 +174,9 @@ func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// deliver sends a value on ch for each notification about this schema until
-// ctx ends or the store closes.
-func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
+// deliver sends a value on ch for each notification on channel about this
+// schema until ctx ends or the store closes.
+func (s *Store) deliver(ctx context.Context, channel string, conn *pgx.Conn, ch chan<- struct{}) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -181,14 +202,14 @@ func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{})
 			case <-time.After(backoff):
 			}
 			var err error
-			if conn, err = s.listen(ctx); err != nil {
+			if conn, err = s.listen(ctx, channel); err != nil {
 				if ctx.Err() == nil {
-					s.log.Warn("listen for changes", "schema", s.schema, "err", err, "retry_in", backoff)
+					s.log.Warn("listen for notifications", "channel", channel, "schema", s.schema, "err", err, "retry_in", backoff)
 				}
 				backoff = min(2*backoff, maxBackoff)
 				continue
 			}
-			s.log.Info("listening for changes again", "schema", s.schema)
+			s.log.Info("listening for notifications again", "channel", channel, "schema", s.schema)
 			backoff = minBackoff
 			signal()
 		}
@@ -201,7 +222,7 @@ func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{})
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Warn("lost the listen connection", "schema", s.schema, "err", err)
+			s.log.Warn("lost the listen connection", "channel", channel, "schema", s.schema, "err", err)
 			continue
 		}
 		if n.Payload == s.schema {

@@ -19,7 +19,9 @@
 //     another replica takes it: that is how failover works. pg_locks shows
 //     which backend holds it.
 //   - Each Apply sends NOTIFY backbone_sync with the schema as payload at
-//     commit; Changes listens on a connection of its own.
+//     commit; Changes listens on a connection of its own. RequestSync (a
+//     follower forwarding a webhook) sends NOTIFY backbone_sync_request,
+//     which SyncRequests listens to the same way.
 package postgres
 
 import (
@@ -49,6 +51,9 @@ var migrations embed.FS
 // channel is the notification channel of every Apply; the payload names
 // the schema, so stores of other schemas ignore it.
 const channel = "backbone_sync"
+
+// requestChannel carries RequestSync's notifications, the schema as payload.
+const requestChannel = "backbone_sync_request"
 
 // Store is a registry.Store and registry.Leaser over one PostgreSQL schema.
 type Store struct {

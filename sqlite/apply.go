@@ -22,7 +22,7 @@ func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]i
 	if err != nil {
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, err)
 	}
-	notify(s.hub)
+	notify(s.hub, false)
 	return ids, nil
 }
 

@@ -23,6 +23,7 @@ func RunLeaser(t *testing.T, newDB NewDatabase) {
 		{"CloseReleases", testCloseReleases},
 		{"Changes", testChanges},
 		{"ChangesNeverBlockApply", testChangesNeverBlock},
+		{"SyncRequests", testSyncRequests},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +139,50 @@ func testChangesNeverBlock(t *testing.T, a, _ leaseStore) {
 		after = sha
 	}
 	receive(t, "after a burst of Applies", changes)
+}
+
+func testSyncRequests(t *testing.T, a, b leaseStore) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	requestsA, err := a.SyncRequests(ctx)
+	if err != nil {
+		t.Fatalf("SyncRequests: %v", err)
+	}
+	changesA, err := a.Changes(ctx)
+	if err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	wantLead(t, ctx, "a", a, true)
+	if err := b.RequestSync(ctx); err != nil {
+		t.Fatalf("RequestSync: %v", err)
+	}
+	receive(t, "SyncRequests of the leader, after the follower's RequestSync", requestsA)
+	// A request is no change, and a change no request.
+	apply(t, a, registry.SyncStep{State: state("c1")})
+	receive(t, "after an Apply", changesA)
+	select {
+	case <-requestsA:
+		t.Errorf("SyncRequests delivered a value after an Apply")
+	default:
+	}
+
+	// Nobody reads: RequestSync must not wait, and the burst coalesces.
+	for i := range 5 {
+		if err := b.RequestSync(ctx); err != nil {
+			t.Fatalf("RequestSync %d with an unread channel: %v", i, err)
+		}
+	}
+	receive(t, "after a burst of requests", requestsA)
+
+	cancel()
+	deadline := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-requestsA:
+		case <-deadline:
+			t.Fatal("SyncRequests channel still open 10s after its context ended")
+		}
+	}
 }
 
 func wantLead(t *testing.T, ctx context.Context, who string, l registry.Leaser, want bool) {
