@@ -209,13 +209,16 @@ func (s *Syncer) Run(ctx context.Context) error {
 			case ctx.Err() != nil:
 				return nil
 			case registry.ErrorCode(err) == registry.ECONFLICT:
-				// Another replica wrote: we are not the leader we thought.
-				s.Log.Warn("another replica synced; reloading", slog.Any("error", err))
-				if s.Leaser != nil {
-					_ = s.Leaser.Resign(ctx)
-					st.Leader = false
+				// The store refused the write: this replica lost the lease
+				// (the store fences it), or another writer got there first.
+				// Keep the lease if it is still ours, which the next round's
+				// TryLead tells: resigning here would hand it to a replica
+				// that may be the stale writer, and the lease would flap.
+				s.Log.Warn("the store refused the sync's write; reloading", slog.Any("error", err))
+				if err := s.Ingester.Restore(ctx); err != nil {
+					s.Log.Error("restore from store", slog.Any("error", err))
 				}
-				_ = s.Ingester.Restore(ctx)
+				s.Trigger() // go round at once: lead again, or follow
 			case err != nil:
 				backend := "sync"
 				if se := (*SourceError)(nil); errors.As(err, &se) {

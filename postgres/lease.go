@@ -29,9 +29,10 @@ const leaseTimeout = 10 * time.Second
 // this store holds it. The lease is a session-level advisory lock on a
 // connection of its own: it holds until ctx ends, Resign or Close, or until
 // that connection dies, when the server releases it for another replica.
-// A leader calls TryLead again before each sync step: it verifies that the
-// connection is alive and returns false once the lease is lost. (Apply's
-// check of the previous commit fences a leader that has not noticed yet.)
+// A leader calls TryLead again before each sync: it verifies that the
+// connection is alive and returns false once the lease is lost. Once a store
+// has called TryLead, Apply writes on the lease connection and only while
+// the lease is held: that fences a leader that has not noticed yet.
 func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
@@ -40,6 +41,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 		return false, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	default:
 	}
+	s.contender = true
 	if s.held != nil {
 		pctx, cancel := context.WithTimeout(ctx, s.leaseTimeout)
 		err := s.lease.Ping(pctx)

@@ -10,7 +10,8 @@
 //     pg_advisory_xact_lock, so replicas starting at once don't race.
 //   - Apply is one transaction that first locks the sync_state row (SELECT …
 //     FOR UPDATE): writers queue there, and one whose step does not follow
-//     the stored commit gets ECONFLICT. Schema IDs come from an identity
+//     the stored commit gets ECONFLICT. A replica that leases writes on its
+//     lease connection, so it writes nothing once its lease is gone. Schema IDs come from an identity
 //     sequence, which never goes back: a failed transaction leaves a gap,
 //     never a reused ID.
 //   - The sync lease is the session-level advisory lock
@@ -63,7 +64,8 @@ type Store struct {
 	log    *slog.Logger
 
 	leaseMu      sync.Mutex
-	lease        *pgx.Conn     // the lease connection, kept open between tries
+	contender    bool          // TryLead was called: Apply writes only under the lease
+	lease        *pgx.Conn     // the lease connection, kept open between tries; Apply writes on it
 	held         *lease        // set while lease holds the advisory lock
 	leaseTimeout time.Duration // bounds each exchange on the lease connection
 

@@ -109,6 +109,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	if s.closed {
 		return false, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	}
+	s.contender = true
 	switch {
 	case s.hub.lease == nil:
 		l := &lease{holder: s}
@@ -125,6 +126,14 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// mayWrite reports whether s may Apply: it never asked for the lease, or
+// it holds it.
+func (s *Store) mayWrite() bool {
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	return !s.contender || (s.hub.lease != nil && s.hub.lease.holder == s)
 }
 
 // Resign gives the lease up, if s holds it.

@@ -24,6 +24,7 @@ func RunLeaser(t *testing.T, newDB NewDatabase) {
 		{"Changes", testChanges},
 		{"ChangesNeverBlockApply", testChangesNeverBlock},
 		{"SyncRequests", testSyncRequests},
+		{"Fencing", testFencing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,6 +140,29 @@ func testChangesNeverBlock(t *testing.T, a, _ leaseStore) {
 		after = sha
 	}
 	receive(t, "after a burst of Applies", changes)
+}
+
+// testFencing: a store that asked for the lease writes only while it holds
+// it; a replica that lost it must not write over its successor.
+func testFencing(t *testing.T, a, b leaseStore) {
+	ctx := t.Context()
+	wantLead(t, ctx, "a", a, true)
+	apply(t, a, registry.SyncStep{State: state("c1")})
+	wantLead(t, ctx, "b", b, false)
+	if _, err := b.Apply(ctx, registry.SyncStep{After: "c1", State: state("c2")}); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Errorf("Apply by the follower = %v, want %s", err, registry.ECONFLICT)
+	}
+	if err := a.Resign(ctx); err != nil {
+		t.Fatalf("Resign: %v", err)
+	}
+	if _, err := a.Apply(ctx, registry.SyncStep{After: "c1", State: state("c2")}); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Errorf("Apply after Resign = %v, want %s", err, registry.ECONFLICT)
+	}
+	eventuallyLead(t, ctx, "b after a resigned", b)
+	apply(t, b, registry.SyncStep{After: "c1", State: state("c2")})
+	if st, err := b.State(ctx); err != nil || st.Commit != "c2" {
+		t.Errorf("State = %+v, %v; want commit c2, the new leader's", st, err)
+	}
 }
 
 func testSyncRequests(t *testing.T, a, b leaseStore) {
