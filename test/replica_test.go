@@ -6,7 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -241,5 +244,85 @@ func TestReplicaTakeover(t *testing.T) {
 	follower.await("serving "+c2[:8], func() bool { return follower.status().Commit == c2 })
 	if st := follower.status(); st.Sync.LastError != "" {
 		t.Errorf("status of the new leader: %+v", *st.Sync)
+	}
+}
+
+// forward accepts connections on ln and pipes each to target, until the
+// test ends.
+func forward(t *testing.T, ln net.Listener, target string) {
+	t.Helper()
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go func() { _, _ = io.Copy(s, c); s.Close() }()
+				_, _ = io.Copy(c, s)
+			}()
+		}
+	}()
+}
+
+// TestReplicaWaitsForTheDatabase starts a replica whose database does not
+// answer yet: it keeps running and retries with backoff, logging each
+// attempt once without the password, and serves once the database comes up
+// at that address.
+func TestReplicaWaitsForTheDatabase(t *testing.T) {
+	t.Parallel()
+	db, err := url.Parse(testDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := db.Host
+	// An address nothing listens on, for now.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	const password = "hunter2-db-password" // the test database trusts local connections
+	db.Host, db.User = addr, url.UserPassword(db.User.Username(), password)
+
+	repo := gitfixture.New(t)
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
+	p := launchRegistry(t, "replica", nil, "--source", repo.Dir, "--path", "schemas", "--poll", "1h", "--db", db.String(), "--data-dir", t.TempDir())
+	waitLog(t, p, `PostgreSQL is unavailable; retrying" attempt=2 `)
+	select {
+	case <-p.exited:
+		t.Fatalf("the replica exited while the database was down:\n%s", p.out)
+	default:
+	}
+
+	// The database comes up at that address.
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	forward(t, ln, target)
+	p.awaitListening(60 * time.Second)
+	p.await("serving "+c1[:8], func() bool { return p.ready() && p.status().Commit == c1 })
+
+	out := p.out.String()
+	if strings.Contains(out, password) {
+		t.Errorf("the output shows the database password:\n%s", out)
+	}
+	attempts := strings.Count(out, "PostgreSQL is unavailable")
+	for n := 1; n <= attempts; n++ {
+		if c := strings.Count(out, fmt.Sprintf("attempt=%d ", n)); c != 1 {
+			t.Errorf("attempt %d logged %d times, want once:\n%s", n, c, out)
+		}
+	}
+	if !strings.Contains(out, "PostgreSQL answers") {
+		t.Errorf("no line says the database answers:\n%s", out)
 	}
 }

@@ -114,6 +114,14 @@ var httpClient = &http.Client{Timeout: 10 * time.Second}
 // it listens (not until it is ready).
 func startRegistry(t *testing.T, name string, env []string, args ...string) *registryProc {
 	t.Helper()
+	p := launchRegistry(t, name, env, args...)
+	p.awaitListening(30 * time.Second)
+	return p
+}
+
+// launchRegistry runs `registry serve` like startRegistry, without waiting.
+func launchRegistry(t *testing.T, name string, env []string, args ...string) *registryProc {
+	t.Helper()
 	cmd := exec.Command(registryBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "REGISTRY_") {
@@ -133,8 +141,15 @@ func startRegistry(t *testing.T, name string, env []string, args ...string) *reg
 			t.Logf("output of %s:\n%s", name, p.out)
 		}
 	})
+	return p
+}
+
+// awaitListening waits until p prints the URL it listens on; limit is a
+// hang guard.
+func (p *registryProc) awaitListening(limit time.Duration) {
+	p.t.Helper()
 	listening := regexp.MustCompile(`Open the catalog at (http://\S+)/ `)
-	deadline := time.Now().Add(30 * time.Second) // a hang guard
+	deadline := time.Now().Add(limit)
 	for p.base == "" {
 		if m := listening.FindStringSubmatch(p.out.String()); m != nil {
 			p.base = m[1]
@@ -142,14 +157,13 @@ func startRegistry(t *testing.T, name string, env []string, args ...string) *reg
 		}
 		select {
 		case <-p.exited:
-			t.Fatalf("%s exited before listening:\n%s", name, p.out)
+			p.t.Fatalf("%s exited before listening:\n%s", p.name, p.out)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not listen after 30s:\n%s", name, p.out)
+			p.t.Fatalf("%s does not listen after %s:\n%s", p.name, limit, p.out)
 		}
 	}
-	return p
 }
 
 // kill ends the process at once, as kill -9 does, and waits for its end.
