@@ -405,16 +405,18 @@ func TestSyncDatabaseOutage(t *testing.T) {
 	proxy.set(true)
 	release()
 
-	waitUntil(t, "reporting the failures, retried by itself", func() bool {
-		st := r.syncer.Status()
-		return st.Failures >= 2 && strings.Contains(st.LastError, "database unavailable")
-	}, nil)
 	// It backs off: with a 100ms poll, retrying at each poll would fail
-	// about ten times a second. (A slow machine only fails less often.)
-	time.Sleep(time.Second)
-	st := r.syncer.Status()
-	if st.Failures > 3 {
-		t.Errorf("%d consecutive failures within a second of the second one: no backoff", st.Failures)
+	// three times within about 300ms; with backoff (about 2s, then 4s,
+	// with at most one retry at once after a trigger) the third failure
+	// comes at least 1.8s after the first. The bound is a lower one: a slow
+	// machine only makes the failures come later.
+	var st catalog.SyncStatus
+	waitUntil(t, "reporting the failures, retried by itself", func() bool {
+		st = r.syncer.Status()
+		return st.Failures >= 3 && strings.Contains(st.LastError, "database unavailable")
+	}, nil)
+	if since := time.Since(st.FailingSince); since < 1500*time.Millisecond {
+		t.Errorf("%d consecutive failures within %s: no backoff", st.Failures, since)
 	}
 	if st.Leader {
 		t.Errorf("status during the outage: leader, but the lease died with its connection")

@@ -104,7 +104,7 @@ func TestReplicaFailover(t *testing.T) {
 		t.Errorf("version 2 from %s, want %s", vs[1].Commit.SHA, c2)
 	}
 	ledger.record(vs)
-	if st := follower.status(); !st.Sync.Leader || st.Sync.LastError != "" || st.Commit != c3 {
+	if st := follower.settled(); !st.Sync.Leader || st.Sync.LastError != "" || st.Commit != c3 {
 		t.Errorf("status of the new leader: commit %s, %+v", st.Commit, *st.Sync)
 	}
 	ledger.resolve(follower)
@@ -118,7 +118,7 @@ func TestReplicaFailover(t *testing.T) {
 	back := start("restarted "+leader.name, dir)
 	back.eventually("ready", back.ready)
 	ledger.record(servesVersion(back, 3, c3))
-	if st := back.status(); st.Sync.Leader {
+	if st := back.settled(); st.Sync.Leader {
 		t.Errorf("the restarted replica took the lease from a live leader")
 	}
 	ledger.resolve(back)
@@ -220,10 +220,10 @@ func TestReplicaForwardsSync(t *testing.T) {
 	for _, p := range []*registryProc{leader, follower} {
 		p.await("serving "+c3[:8]+" after POST /v1/sync to the follower", func() bool { return p.status().Commit == c3 })
 	}
-	if st := follower.status(); st.Sync.Leader {
+	if st := follower.settled(); st.Sync.Leader {
 		t.Errorf("the follower took the lease from a live leader")
 	}
-	if st := leader.status(); !st.Sync.Leader || st.Sync.LastError != "" {
+	if st := leader.settled(); !st.Sync.Leader || st.Sync.LastError != "" {
 		t.Errorf("status of the leader: %+v", *st.Sync)
 	}
 }
@@ -242,7 +242,7 @@ func TestReplicaTakeover(t *testing.T) {
 	leader.kill()
 	follower.await("leading after the leader died", func() bool { return follower.status().Sync.Leader })
 	follower.await("serving "+c2[:8], func() bool { return follower.status().Commit == c2 })
-	if st := follower.status(); st.Sync.LastError != "" {
+	if st := follower.settled(); st.Sync.LastError != "" {
 		t.Errorf("status of the new leader: %+v", *st.Sync)
 	}
 }

@@ -249,6 +249,7 @@ type syncStatus struct {
 	LastSuccess time.Time `json:"last_success"`
 	LastError   string    `json:"last_error"`
 	Failures    int       `json:"consecutive_failures"`
+	Syncing     bool      `json:"syncing"`
 }
 
 // status is GET /v1/status.
@@ -268,6 +269,21 @@ func (p *registryProc) status() status {
 		p.t.Fatalf("GET /v1/status: %d %s", code, raw)
 	}
 	st.raw = raw
+	return st
+}
+
+// settled returns the status once no sync attempt is under way. A commit is
+// served as soon as its step is stored, before the attempt that stored it
+// ends and publishes its outcome: until then the status still shows the
+// attempt before (a failure it recovered from, say). Assertions about how
+// an attempt ended read this, not status.
+func (p *registryProc) settled() status {
+	p.t.Helper()
+	var st status
+	p.await("done syncing", func() bool {
+		st = p.status()
+		return !st.Sync.Syncing
+	})
 	return st
 }
 
@@ -438,7 +454,7 @@ func rejected(p *registryProc, sha string) registry.Rejection {
 		}
 		return false
 	})
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
 		p.t.Errorf("a rejected commit is not a sync failure: status %+v", *st.Sync)
 	}
 	return got
@@ -497,7 +513,7 @@ func TestSyncUnreachableRemote(t *testing.T) {
 	ledger := newLedger(t)
 	v1 := servesVersion(p, 1, c1)
 	ledger.record(v1)
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 || !st.Sync.Leader {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 || !st.Sync.Leader {
 		t.Errorf("status after recovering: %+v", *st.Sync)
 	}
 
@@ -526,7 +542,7 @@ func TestSyncUnreachableRemote(t *testing.T) {
 	}
 	v2 := servesVersion(p, 2, c2)
 	ledger.record(v2)
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
 		t.Errorf("status after the remote came back: %+v", *st.Sync)
 	}
 	ledger.resolve(p)
@@ -642,7 +658,7 @@ func TestSyncWrongCredentials(t *testing.T) {
 
 	srv.refuse.Store(false)
 	ledger.record(servesVersion(p, 2, c2))
-	if st := p.status(); st.Sync.LastError != "" {
+	if st := p.settled(); st.Sync.LastError != "" {
 		t.Errorf("status after the token was accepted again: %+v", *st.Sync)
 	}
 	ledger.resolve(p)
@@ -702,7 +718,7 @@ func TestSyncMissingBranch(t *testing.T) {
 	}
 	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	ledger.record(servesVersion(p, 2, c2))
-	if st := p.status(); st.Sync.LastError != "" || len(st.Rejections) != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || len(st.Rejections) != 0 {
 		t.Errorf("status after the branch came back: %+v, %d rejections", *st.Sync, len(st.Rejections))
 	}
 	ledger.resolve(p)
