@@ -80,10 +80,10 @@ type SyncReport struct {
 // Syncer keeps the served snapshot in step with the repository. The leader
 // polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and on
 // the requests followers forward (a follower's Trigger is a RequestSync to
-// the leader), and backs off on errors, serving its last snapshot meanwhile; followers reload from
-// the store when the leader reports a change, and try to take the lease
-// every LeaseEvery, so that one replaces a leader that went away within
-// seconds, whatever the poll interval.
+// the leader), and backs off on errors, serving its last snapshot
+// meanwhile. Followers reload from the store when the leader reports a
+// change, and try to take the lease every LeaseEvery, so that one replaces
+// a leader that went away within seconds, whatever the poll interval.
 type Syncer struct {
 	Ingester *Ingester
 	Leaser   registry.Leaser // nil: this process always leads (embedded store)

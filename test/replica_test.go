@@ -203,6 +203,7 @@ func TestReplicaForwardsSync(t *testing.T) {
 	}
 	req.Header.Set("X-GitHub-Event", "push")
 	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	sent := time.Now()
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +214,7 @@ func TestReplicaForwardsSync(t *testing.T) {
 	}
 	for _, p := range []*registryProc{leader, follower} {
 		p.await("serving "+c2[:8]+" after the webhook to the follower", func() bool { return p.status().Commit == c2 })
+		t.Logf("%s serves the commit %s after the webhook to the follower (a measure, not a check)", p.name, time.Since(sent).Round(time.Millisecond))
 	}
 
 	c3 := repo.Commit("add gift", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsGift)})
@@ -240,7 +242,9 @@ func TestReplicaTakeover(t *testing.T) {
 
 	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	leader.kill()
+	killed := time.Now()
 	follower.await("leading after the leader died", func() bool { return follower.status().Sync.Leader })
+	t.Logf("the follower leads %s after the leader was killed (a measure, not a check)", time.Since(killed).Round(time.Millisecond))
 	follower.await("serving "+c2[:8], func() bool { return follower.status().Commit == c2 })
 	if st := follower.settled(); st.Sync.LastError != "" {
 		t.Errorf("status of the new leader: %+v", *st.Sync)
