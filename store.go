@@ -19,7 +19,10 @@ type Store interface {
 	// no ID is ever reused. Apply returns every schema's ID by hash.
 	//
 	// Apply returns ECONFLICT, storing nothing, when the stored sync state's
-	// commit is not step.After: another writer got there first.
+	// commit is not step.After: another writer got there first. It also
+	// returns ECONFLICT, storing nothing, when the store has called TryLead
+	// (see Leaser) and does not hold the lease, or loses it before the
+	// step commits: a leader that lost its lease never writes over the next.
 	Apply(ctx context.Context, step SyncStep) (map[string]int64, error)
 
 	// State returns how far the sync got; the zero SyncState before the first.
@@ -58,6 +61,7 @@ type Store interface {
 type Leaser interface {
 	// TryLead takes the sync lease if it is free and reports whether it did.
 	// The lease holds until ctx ends, Resign is called, or the process dies.
+	// From the first call on, the store's Apply is fenced by the lease.
 	TryLead(ctx context.Context) (bool, error)
 	// Resign gives the lease up.
 	Resign(ctx context.Context) error
