@@ -21,8 +21,9 @@ type Store interface {
 	// Apply returns ECONFLICT, storing nothing, when the stored sync state's
 	// commit is not step.After: another writer got there first. It also
 	// returns ECONFLICT, storing nothing, when the store has called TryLead
-	// (see Leaser) and does not hold the lease, or loses it before the
-	// step commits: a leader that lost its lease never writes over the next.
+	// (see Leaser) and does not hold the lease (PostgreSQL: or loses it
+	// before the step commits): a leader that lost its lease does not write
+	// over the next one.
 	Apply(ctx context.Context, step SyncStep) (map[string]int64, error)
 
 	// State returns how far the sync got; the zero SyncState before the first.
