@@ -52,7 +52,9 @@ func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]i
 	if err != nil && s.lease.IsClosed() {
 		// The session that held the lock is gone, and the lock with it:
 		// another replica may lead already.
-		s.log.Warn("lost the sync lease: its connection failed", "schema", s.schema, "err", err)
+		if ctx.Err() == nil {
+			s.log.Warn("lost the sync lease: its connection failed", "schema", s.schema, "err", err)
+		}
 		s.dropLease()
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, coded(registry.ECONFLICT, "lost the sync lease", err))
 	}
