@@ -19,7 +19,11 @@ type Store interface {
 	// no ID is ever reused. Apply returns every schema's ID by hash.
 	//
 	// Apply returns ECONFLICT, storing nothing, when the stored sync state's
-	// commit is not step.After: another writer got there first.
+	// commit is not step.After: another writer got there first. It also
+	// returns ECONFLICT, storing nothing, when the store has called TryLead
+	// (see Leaser) and does not hold the lease (PostgreSQL: or loses it
+	// before the step commits): a leader that lost its lease does not write
+	// over the next one.
 	Apply(ctx context.Context, step SyncStep) (map[string]int64, error)
 
 	// State returns how far the sync got; the zero SyncState before the first.
@@ -61,11 +65,21 @@ type Store interface {
 type Leaser interface {
 	// TryLead takes the sync lease if it is free and reports whether it did.
 	// The lease holds until ctx ends, Resign is called, or the process dies.
+	// From the first call on, the store's Apply is fenced by the lease.
 	TryLead(ctx context.Context) (bool, error)
 	// Resign gives the lease up.
 	Resign(ctx context.Context) error
 	// Changes delivers a value after each Apply by any replica, until ctx ends.
 	Changes(ctx context.Context) (<-chan struct{}, error)
+	// RequestSync asks the replica holding the lease to sync now, as a
+	// follower does with the webhooks it receives: the SyncRequests
+	// channels of every replica, this one's included, deliver a value. A
+	// request while no replica leads is lost; the next leader syncs when
+	// it takes the lease anyway.
+	RequestSync(ctx context.Context) error
+	// SyncRequests delivers a value after each RequestSync by any replica,
+	// until ctx ends. A burst of requests may deliver one value.
+	SyncRequests(ctx context.Context) (<-chan struct{}, error)
 }
 
 // SyncStep is what one sync step writes.

@@ -36,7 +36,7 @@ func (h *handlers) registerHooks(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "git-hook", Method: http.MethodPost, Path: "/v1/hooks/git", Tags: []string{"Sync"},
 		Summary: "Push webhook",
-		Description: "Receives GitHub, GitLab and Gitea push webhooks and syncs when the followed branch moved. " +
+		Description: "Receives GitHub, GitLab and Gitea push webhooks and syncs when the followed branch moved (a follower replica forwards it to the leader). " +
 			"Requests are authenticated with --webhook-secret: GitHub's X-Hub-Signature-256 and Gitea's X-Gitea-Signature (HMAC-SHA256 of the body), or GitLab's X-Gitlab-Token. A bad signature is answered 401 and logged.",
 		DefaultStatus: http.StatusAccepted,
 		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden},

@@ -50,7 +50,7 @@ func (h *handlers) registerStatus(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "trigger-sync", Method: http.MethodPost, Path: "/v1/sync", Tags: []string{"Sync"},
 		Summary:       "Sync now",
-		Description:   "Asks the registry to fetch the branch and ingest new commits now, instead of at the next poll. Answers at once; watch /v1/status.",
+		Description:   "Asks the registry to fetch the branch and ingest new commits now, instead of at the next poll; a follower replica forwards the request to the leader. Answers at once; watch /v1/status.",
 		DefaultStatus: http.StatusAccepted,
 	}, h.triggerSync)
 }

@@ -28,6 +28,10 @@ func (l *scriptedLeaser) Resign(context.Context) error          { l.lead.Store(f
 func (l *scriptedLeaser) Changes(context.Context) (<-chan struct{}, error) {
 	return l.changes, nil
 }
+func (l *scriptedLeaser) RequestSync(context.Context) error { return nil }
+func (l *scriptedLeaser) SyncRequests(context.Context) (<-chan struct{}, error) {
+	return nil, nil // one replica: no requests to hear
+}
 func (l *scriptedLeaser) Close() error { return nil }
 
 // unreachable is a store whose reads of the sync state fail while down is

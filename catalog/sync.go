@@ -87,15 +87,20 @@ type SyncReport struct {
 }
 
 // Syncer keeps the served snapshot in step with the repository. The leader
-// polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and backs
-// off on errors, serving its last snapshot meanwhile; followers reload from
-// the store when the leader reports a change, and take the lease when the
-// leader goes away.
+// polls (with jitter), syncs on Trigger (webhooks, POST /v1/sync) and on
+// the requests followers forward (a follower's Trigger is a RequestSync to
+// the leader), and backs off on errors, serving its last snapshot
+// meanwhile. Followers reload from the store when the leader reports a
+// change, and try to take the lease every LeaseEvery, so that one replaces
+// a leader that went away within seconds, whatever the poll interval.
 type Syncer struct {
 	Ingester *Ingester
 	Leaser   registry.Leaser // nil: this process always leads (embedded store)
 	Poll     time.Duration   // default 30s
-	Log      *slog.Logger
+	// LeaseEvery is how often a follower tries to take the lease, whatever
+	// Poll: a dead leader is replaced within about that long. Default 1s.
+	LeaseEvery time.Duration
+	Log        *slog.Logger
 	// Observe, if set, hears about every sync attempt (for metrics).
 	Observe func(SyncReport)
 
@@ -140,6 +145,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 	if s.Poll <= 0 {
 		s.Poll = 30 * time.Second
 	}
+	if s.LeaseEvery <= 0 {
+		s.LeaseEvery = time.Second
+	}
 	st := SyncStatus{}
 	// Listen before restoring: a change written between the two would
 	// otherwise leave a follower without a snapshot until the next one.
@@ -155,7 +163,21 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		changes = ch
 	}
+	// The leader hears the sync requests that followers forward.
+	var requests <-chan struct{}
+	watchRequests := func() {
+		if s.Leaser == nil || requests != nil {
+			return
+		}
+		ch, err := s.Leaser.SyncRequests(ctx)
+		if err != nil {
+			s.Log.Error("watch sync requests", slog.Any("error", err))
+			return
+		}
+		requests = ch
+	}
 	watch()
+	watchRequests()
 	restore := func() {
 		err := s.Ingester.Restore(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -164,6 +186,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 		st.restored(err)
 	}
 	restore()
+	triggered := false // a webhook or POST /v1/sync reached this replica
 	for {
 		if changes == nil && s.Leaser != nil && ctx.Err() == nil {
 			// The store was unreachable when we first listened: listen now,
@@ -171,6 +194,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 			if watch(); changes != nil {
 				restore()
 			}
+		}
+		if requests == nil && s.Leaser != nil && ctx.Err() == nil {
+			watchRequests()
 		}
 		if s.Leaser == nil {
 			st.Leader = true
@@ -182,6 +208,15 @@ func (s *Syncer) Run(ctx context.Context) error {
 			// serve (or, leading, sync on top of) what it held before.
 			restore()
 		}
+		if triggered && !st.Leader && ctx.Err() == nil {
+			// Forward it: the leader syncs, then this replica reloads.
+			if err := s.Leaser.RequestSync(ctx); err != nil {
+				s.Log.Error("forward the sync request to the leader", slog.Any("error", err))
+			} else {
+				s.Log.Debug("forwarded a sync request to the leader")
+			}
+		}
+		triggered = false
 		if st.Leader {
 			st.LastAttempt, st.Syncing = time.Now(), true
 			attempting := st.published()
@@ -195,13 +230,14 @@ func (s *Syncer) Run(ctx context.Context) error {
 			case ctx.Err() != nil:
 				return nil
 			case registry.ErrorCode(err) == registry.ECONFLICT:
-				// Another replica wrote: we are not the leader we thought.
-				s.Log.Warn("another replica synced; reloading", slog.Any("error", err))
-				if s.Leaser != nil {
-					_ = s.Leaser.Resign(ctx)
-					st.Leader = false
-				}
-				_ = s.Ingester.Restore(ctx)
+				// The store refused the write: this replica lost the lease
+				// (the store fences it), or another writer got there first.
+				// Keep the lease if it is still ours, which the next round's
+				// TryLead tells: resigning here would hand it to a replica
+				// that may be the stale writer, and the lease would flap.
+				s.Log.Warn("the store refused the sync's write; reloading", slog.Any("error", err))
+				restore()
+				s.Trigger() // go round at once: lead again, or follow
 			case err != nil:
 				backend := "sync"
 				if se := (*SourceError)(nil); errors.As(err, &se) {
@@ -229,6 +265,12 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-s.trigger:
+			triggered = true
+		case _, open := <-requests:
+			if !open {
+				requests = nil // listen again next time round
+			}
+			// The leader syncs next time round; a follower ignores it.
 		case _, open := <-changes:
 			if !open {
 				changes = nil // the watch ended: listen again next time round
@@ -242,7 +284,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 					st.restored(nil)
 				}
 			}
-		case <-time.After(s.wait(st.Failures)):
+		case <-time.After(s.next(st)):
 		}
 	}
 }
@@ -259,7 +301,7 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 			st.fail("database", "take the sync lease: "+registry.ErrorMessage(err))
 			s.Log.Error("take the sync lease", slog.Any("error", err), slog.Int("consecutive_failures", st.Failures))
 		}
-		if st.Leader {
+		if st.Leader && ctx.Err() == nil {
 			s.Log.Warn("lost the sync lease")
 		}
 	case led && !st.Leader:
@@ -280,6 +322,23 @@ func (s *Syncer) lead(ctx context.Context, st SyncStatus) SyncStatus {
 	}
 	st.Leader = led
 	return st
+}
+
+// maxLeaseBackoff bounds a follower's wait between lease attempts after
+// failures to reach the store: once it answers again, a leader is elected
+// within about that long.
+const maxLeaseBackoff = 30 * time.Second
+
+// next is how long the loop waits for a trigger or a change before it goes
+// round again: the leader polls, a follower tries the lease again.
+func (s *Syncer) next(st SyncStatus) time.Duration {
+	if s.Leaser == nil || st.Leader {
+		return s.wait(st.Failures)
+	}
+	if st.Failures == 0 {
+		return s.LeaseEvery
+	}
+	return min(s.wait(st.Failures), maxLeaseBackoff)
 }
 
 // wait is the poll interval with ±10% jitter, or an exponential backoff

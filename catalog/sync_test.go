@@ -227,11 +227,16 @@ type closingLeaser interface {
 // with leaser, which it closes at the end.
 func startReplicaOn(t *testing.T, name string, store registry.Store, leaser closingLeaser, repo *gitfixture.Repo) *replica {
 	t.Helper()
+	return startReplicaLog(t, name, store, leaser, repo, slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", name))
+}
+
+// startReplicaLog is startReplicaOn with the replica's logger.
+func startReplicaLog(t *testing.T, name string, store registry.Store, leaser closingLeaser, repo *gitfixture.Repo, log *slog.Logger) *replica {
+	t.Helper()
 	git, err := gitsync.Open(t.Context(), gitsync.Config{Source: repo.Dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(t.Output(), nil)).With("replica", name)
 	r := &replica{t: t, name: name, snap: &catalog.Snapshot{}}
 	r.syncer = &catalog.Syncer{
 		Ingester: &catalog.Ingester{
@@ -400,16 +405,18 @@ func TestSyncDatabaseOutage(t *testing.T) {
 	proxy.set(true)
 	release()
 
-	waitUntil(t, "reporting the failures, retried by itself", func() bool {
-		st := r.syncer.Status()
-		return st.Failures >= 2 && strings.Contains(st.LastError, "database unavailable")
-	}, nil)
 	// It backs off: with a 100ms poll, retrying at each poll would fail
-	// about ten times a second. (A slow machine only fails less often.)
-	time.Sleep(time.Second)
-	st := r.syncer.Status()
-	if st.Failures > 3 {
-		t.Errorf("%d consecutive failures within a second of the second one: no backoff", st.Failures)
+	// three times within about 300ms; with backoff (about 2s, then 4s,
+	// with at most one retry at once after a trigger) the third failure
+	// comes at least 1.8s after the first. The bound is a lower one: a slow
+	// machine only makes the failures come later.
+	var st catalog.SyncStatus
+	waitUntil(t, "reporting the failures, retried by itself", func() bool {
+		st = r.syncer.Status()
+		return st.Failures >= 3 && strings.Contains(st.LastError, "database unavailable")
+	}, nil)
+	if since := time.Since(st.FailingSince); since < 1500*time.Millisecond {
+		t.Errorf("%d consecutive failures within %s: no backoff", st.Failures, since)
 	}
 	if st.Leader {
 		t.Errorf("status during the outage: leader, but the lease died with its connection")
@@ -641,5 +648,196 @@ func TestSyncFollowerListensAgain(t *testing.T) {
 	}
 	if st := r.syncer.Status(); st.Leader {
 		t.Errorf("the follower leads, but the leader holds the lease")
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestSyncLeaseTakeLoggedOnce runs a replica whose store and syncer share
+// one logger, as in `registry serve`: taking the lease is one log line.
+func TestSyncLeaseTakeLoggedOnce(t *testing.T) {
+	t.Parallel()
+	u, _ := newSchema(t)
+	repo := gitfixture.New(t)
+	c1 := repo.Commit("initial", gitfixture.BaseFiles())
+	var out syncBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&out, t.Output()), nil))
+	store, err := postgres.Open(t.Context(), u.String(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplicaLog(t, "replica", store, store, repo, log)
+	r.serves("acme.retail.orders.events", 1, c1)
+	waitUntil(t, "leading", func() bool { return r.syncer.Status().Leader }, nil)
+	if n := strings.Count(out.String(), "took the sync lease"); n != 1 {
+		t.Errorf("taking the lease logged %d times, want once:\n%s", n, out.String())
+	}
+}
+
+// gatedStore is a replica's store that holds its first Apply once armed
+// until gate is closed, and counts the Applies that succeed once cut is set.
+type gatedStore struct {
+	registry.Store
+	armed   atomic.Bool
+	entered chan struct{} // closed when the held Apply arrives
+	gate    <-chan struct{}
+	done    chan struct{} // closed when the held Apply returned
+	cut     *atomic.Bool
+	late    atomic.Int32 // Applies that succeeded after cut
+}
+
+func newGatedStore(s registry.Store, gate <-chan struct{}, cut *atomic.Bool) *gatedStore {
+	return &gatedStore{Store: s, entered: make(chan struct{}), gate: gate, done: make(chan struct{}), cut: cut}
+}
+
+func (s *gatedStore) Apply(ctx context.Context, step registry.SyncStep) (map[string]int64, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.entered)
+		defer close(s.done)
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	after := s.cut.Load()
+	ids, err := s.Store.Apply(ctx, step)
+	if err == nil && after {
+		s.late.Add(1)
+	}
+	return ids, err
+}
+
+// takeCounter is a Leaser that counts the times it took the lease.
+type takeCounter struct {
+	closingLeaser
+	mu    sync.Mutex
+	held  bool
+	takes int
+}
+
+func (l *takeCounter) TryLead(ctx context.Context) (bool, error) {
+	ok, err := l.closingLeaser.TryLead(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ok && !l.held {
+		l.takes++
+	}
+	l.held = ok
+	return ok, err
+}
+
+func (l *takeCounter) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.takes
+}
+
+// leaseHolderPID returns the backend holding the sync lease of schema, or 0.
+func leaseHolderPID(t *testing.T, schema string) int {
+	t.Helper()
+	return pgCount(t, databaseURL(t), `
+		SELECT coalesce(min(l.pid), 0)
+		FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) key
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.classid::bigint = (key.k >> 32) & 4294967295 AND l.objid::bigint = key.k & 4294967295`,
+		"backbone/lease/"+schema)
+}
+
+// TestSyncFencing cuts the leader's lease (its backend is terminated) while
+// the leader is in the middle of writing a commit, and lets that write go on
+// only once the follower took the lease and is about to write the same
+// commit: the old leader writes nothing once its lease is gone, the new
+// leader's writes succeed, and the lease changes hands once, without
+// flapping back.
+func TestSyncFencing(t *testing.T) {
+	t.Parallel()
+	u, schema := newSchema(t)
+	repo := gitfixture.New(t)
+	files := gitfixture.BaseFiles()
+	c1 := repo.Commit("initial", files)
+
+	var cut atomic.Bool
+	gate := make(chan struct{})
+	var gateOnce sync.Once
+	openGate := func() { gateOnce.Do(func() { close(gate) }) }
+	t.Cleanup(openGate)
+
+	storeA := openPostgres(t, "a", u.String())
+	leaserA := &takeCounter{closingLeaser: storeA}
+	gatedA := newGatedStore(storeA, gate, &cut)
+	a := startReplicaOn(t, "a", gatedA, leaserA, repo)
+	a.serves("acme.retail.orders.events", 1, c1)
+	waitUntil(t, "a leading", func() bool { return a.syncer.Status().Leader }, nil)
+
+	storeB := openPostgres(t, "b", u.String())
+	leaserB := &takeCounter{closingLeaser: storeB}
+	gatedB := newGatedStore(storeB, gatedA.done, &cut) // b writes once a's held write is over
+	b := startReplicaOn(t, "b", gatedB, leaserB, repo)
+	b.serves("acme.retail.orders.events", 1, c1)
+
+	gatedA.armed.Store(true)
+	gatedB.armed.Store(true)
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n")
+	c2 := repo.Commit("add channel", files)
+	a.syncer.Trigger()
+	select {
+	case <-gatedA.entered:
+	case <-time.After(60 * time.Second): // a hang guard
+		t.Fatal("a did not write c2 within 60s")
+	}
+
+	// Cut a's lease: terminate the backend holding it, and wait until it is gone.
+	pid := leaseHolderPID(t, schema)
+	if pid == 0 {
+		t.Fatal("nobody holds the lease")
+	}
+	if n := pgCount(t, databaseURL(t), `SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND pg_terminate_backend($1, 30000)`, pid); n != 1 {
+		t.Fatalf("terminate the lease backend %d: %d", pid, n)
+	}
+	cut.Store(true)
+	waitUntil(t, "b leading", func() bool { return b.syncer.Status().Leader }, nil)
+	select {
+	case <-gatedB.entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("b did not write c2 within 60s of taking the lease")
+	}
+	openGate() // a's write goes on, then b's
+
+	b.serves("acme.retail.orders.events", 2, c2)
+	files["schemas/retail/orders/v1/orders.proto"] = gitfixture.OrdersProto("  // The order.\n  string order_id = 1;\n  // Its total.\n  acme.common.v1.Money total = 2;\n  // A note.\n  string note = 3;\n  // Channel.\n  string channel = 4;\n  // Gift?\n  bool gift = 5;\n")
+	c3 := repo.Commit("add gift", files)
+	b.serves("acme.retail.orders.events", 3, c3)
+	a.serves("acme.retail.orders.events", 3, c3) // a follows
+
+	if n := gatedA.late.Load(); n != 0 {
+		t.Errorf("a wrote %d times after its lease was gone", n)
+	}
+	waitUntil(t, "a following", func() bool { return !a.syncer.Status().Leader }, nil)
+	if st := b.syncer.Status(); !st.Leader {
+		t.Errorf("b no longer leads: %+v", st)
+	}
+	if ta, tb := leaserA.count(), leaserB.count(); ta != 1 || tb != 1 {
+		t.Errorf("lease taken %d times by a and %d by b, want once each: it flapped", ta, tb)
+	}
+	if n := leaseHolders(t, schema); n != 1 {
+		t.Errorf("%d connections hold the lease, want 1", n)
 	}
 }

@@ -17,16 +17,47 @@ import (
 // malformed step or a version naming a schema that neither the step nor the
 // store holds, and ECONFLICT for a version already stored; either way
 // nothing is stored. Listeners hear of the step when it commits.
+//
+// A store that has called TryLead is fenced: it writes only while it holds
+// the lease, and it writes on the lease connection itself, the session that
+// holds the advisory lock. The lock cannot be released while that session
+// lives, and a transaction cannot commit once it is gone, so a replica whose
+// lease was lost (its connection terminated or cut) writes nothing more: Apply
+// returns ECONFLICT "lost the sync lease". A store that never called
+// TryLead (a single writer, a tool) writes on its pool.
 func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]int64, error) {
 	if err := step.Validate(); err != nil {
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, err)
 	}
 	var ids map[string]int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	write := func(tx pgx.Tx) error {
 		var err error
 		ids, err = s.apply(ctx, tx, step)
 		return err
-	})
+	}
+	s.leaseMu.Lock()
+	if !s.contender {
+		s.leaseMu.Unlock()
+		if err := pgx.BeginFunc(ctx, s.pool, write); err != nil {
+			return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, interpretError(err))
+		}
+		return ids, nil
+	}
+	defer s.leaseMu.Unlock()
+	if s.held == nil {
+		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit,
+			registry.Errorf(registry.ECONFLICT, "this replica does not hold the sync lease"))
+	}
+	err := pgx.BeginFunc(ctx, s.lease, write)
+	if err != nil && s.lease.IsClosed() {
+		// The session that held the lock is gone, and the lock with it:
+		// another replica may lead already.
+		if ctx.Err() == nil {
+			s.log.Warn("lost the sync lease: its connection failed", "schema", s.schema, "err", err)
+		}
+		s.dropLease()
+		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, coded(registry.ECONFLICT, "lost the sync lease", err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, interpretError(err))
 	}

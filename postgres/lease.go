@@ -29,9 +29,10 @@ const leaseTimeout = 10 * time.Second
 // this store holds it. The lease is a session-level advisory lock on a
 // connection of its own: it holds until ctx ends, Resign or Close, or until
 // that connection dies, when the server releases it for another replica.
-// A leader calls TryLead again before each sync step: it verifies that the
-// connection is alive and returns false once the lease is lost. (Apply's
-// check of the previous commit fences a leader that has not noticed yet.)
+// A leader calls TryLead again before each sync: it verifies that the
+// connection is alive and returns false once the lease is lost. Once a store
+// has called TryLead, Apply writes on the lease connection and only while
+// the lease is held: that fences a leader that has not noticed yet.
 func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
@@ -40,6 +41,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 		return false, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	default:
 	}
+	s.contender = true
 	if s.held != nil {
 		pctx, cancel := context.WithTimeout(ctx, s.leaseTimeout)
 		err := s.lease.Ping(pctx)
@@ -79,8 +81,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 			s.dropLease()
 		}
 	})
-	s.held = l
-	s.log.Info("took the sync lease", "schema", s.schema)
+	s.held = l // the caller logs the take: it knows whether it led before
 	return true, nil
 }
 
@@ -122,12 +123,33 @@ func (s *Store) leaseKey() string { return "backbone/lease/" + s.schema }
 // A burst of Applies may deliver one value: the listener never waits for
 // the reader.
 func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, channel)
+}
+
+// RequestSync sends NOTIFY backbone_sync_request with the schema as
+// payload: every replica's SyncRequests hears it, the leader's among them.
+func (s *Store) RequestSync(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, requestChannel, s.schema); err != nil {
+		return fmt.Errorf("request a sync: %w", interpretError(err))
+	}
+	return nil
+}
+
+// SyncRequests delivers a value after each RequestSync by any replica on
+// this schema, as Changes does for Applies (with a value after it
+// reconnects, a request it may have missed).
+func (s *Store) SyncRequests(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, requestChannel)
+}
+
+// subscribe listens to a notification channel on a connection of its own.
+func (s *Store) subscribe(ctx context.Context, channel string) (<-chan struct{}, error) {
 	select {
 	case <-s.closing:
 		return nil, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	default:
 	}
-	conn, err := s.listen(ctx)
+	conn, err := s.listen(ctx, channel)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -136,13 +158,13 @@ func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
 	go func() {
 		defer s.listeners.Done()
 		defer close(ch)
-		s.deliver(ctx, conn, ch)
+		s.deliver(ctx, channel, conn, ch)
 	}()
 	return ch, nil
 }
 
-// listen opens a connection that listens to the channel.
-func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
+// listen opens a connection that listens to channel.
+func (s *Store) listen(ctx context.Context, channel string) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, s.config)
 	if err != nil {
 		return nil, interpretError(err)
@@ -154,9 +176,9 @@ func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// deliver sends a value on ch for each notification about this schema until
-// ctx ends or the store closes.
-func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
+// deliver sends a value on ch for each notification on channel about this
+// schema until ctx ends or the store closes.
+func (s *Store) deliver(ctx context.Context, channel string, conn *pgx.Conn, ch chan<- struct{}) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -182,14 +204,14 @@ func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{})
 			case <-time.After(backoff):
 			}
 			var err error
-			if conn, err = s.listen(ctx); err != nil {
+			if conn, err = s.listen(ctx, channel); err != nil {
 				if ctx.Err() == nil {
-					s.log.Warn("listen for changes", "schema", s.schema, "err", err, "retry_in", backoff)
+					s.log.Warn("listen for notifications", "channel", channel, "schema", s.schema, "err", err, "retry_in", backoff)
 				}
 				backoff = min(2*backoff, maxBackoff)
 				continue
 			}
-			s.log.Info("listening for changes again", "schema", s.schema)
+			s.log.Info("listening for notifications again", "channel", channel, "schema", s.schema)
 			backoff = minBackoff
 			signal()
 		}
@@ -202,7 +224,7 @@ func (s *Store) deliver(ctx context.Context, conn *pgx.Conn, ch chan<- struct{})
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Warn("lost the listen connection", "schema", s.schema, "err", err)
+			s.log.Warn("lost the listen connection", "channel", channel, "schema", s.schema, "err", err)
 			continue
 		}
 		if n.Payload == s.schema {

@@ -10,7 +10,8 @@
 //     pg_advisory_xact_lock, so replicas starting at once don't race.
 //   - Apply is one transaction that first locks the sync_state row (SELECT …
 //     FOR UPDATE): writers queue there, and one whose step does not follow
-//     the stored commit gets ECONFLICT. Schema IDs come from an identity
+//     the stored commit gets ECONFLICT. A replica that leases writes on its
+//     lease connection, so it writes nothing once its lease is gone. Schema IDs come from an identity
 //     sequence, which never goes back: a failed transaction leaves a gap,
 //     never a reused ID.
 //   - The sync lease is the session-level advisory lock
@@ -19,7 +20,9 @@
 //     another replica takes it: that is how failover works. pg_locks shows
 //     which backend holds it.
 //   - Each Apply sends NOTIFY backbone_sync with the schema as payload at
-//     commit; Changes listens on a connection of its own.
+//     commit; Changes listens on a connection of its own. RequestSync (a
+//     follower forwarding a webhook) sends NOTIFY backbone_sync_request,
+//     which SyncRequests listens to the same way.
 package postgres
 
 import (
@@ -50,6 +53,9 @@ var migrations embed.FS
 // the schema, so stores of other schemas ignore it.
 const channel = "backbone_sync"
 
+// requestChannel carries RequestSync's notifications, the schema as payload.
+const requestChannel = "backbone_sync_request"
+
 // Store is a registry.Store and registry.Leaser over one PostgreSQL schema.
 type Store struct {
 	pool   *pgxpool.Pool
@@ -58,7 +64,8 @@ type Store struct {
 	log    *slog.Logger
 
 	leaseMu      sync.Mutex
-	lease        *pgx.Conn     // the lease connection, kept open between tries
+	contender    bool          // TryLead was called: Apply writes only under the lease
+	lease        *pgx.Conn     // the lease connection, kept open between tries; Apply writes on it
 	held         *lease        // set while lease holds the advisory lock
 	leaseTimeout time.Duration // bounds each exchange on the lease connection
 

@@ -151,6 +151,13 @@ func TestFailover(t *testing.T) {
 	if killed != 1 {
 		t.Fatalf("terminated %d lease connections, want 1", killed)
 	}
+	// a has not noticed, but it is fenced: it writes nothing more.
+	if _, err := a.Apply(ctx, registry.SyncStep{State: registry.SyncState{Commit: "c1"}}); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Errorf("Apply by the leader whose lease connection died = %v, want %s", err, registry.ECONFLICT)
+	}
+	if st, err := b.State(ctx); err != nil || st.Commit != "" {
+		t.Errorf("State after the fenced Apply = %+v, %v; want nothing stored", st, err)
+	}
 
 	deadline := time.Now().Add(10 * time.Second)
 	for !lead(b) {

@@ -16,13 +16,19 @@ import (
 // with the same After waits, then finds the new commit and returns
 // ECONFLICT. It returns EINVALID for a malformed step or a version naming a
 // schema that neither the step nor the store holds, and ECONFLICT for a
-// version already stored; either way nothing is stored.
+// version already stored; either way nothing is stored. A store that has
+// called TryLead writes only while it holds the lease (ECONFLICT
+// otherwise), as a PostgreSQL replica does.
 func (s *Store) Apply(ctx context.Context, step registry.SyncStep) (map[string]int64, error) {
+	if !s.mayWrite() {
+		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit,
+			registry.Errorf(registry.ECONFLICT, "this store does not hold the sync lease"))
+	}
 	ids, err := s.apply(ctx, step)
 	if err != nil {
 		return nil, fmt.Errorf("apply step %s: %w", step.State.Commit, err)
 	}
-	notify(s.hub)
+	notify(s.hub, false)
 	return ids, nil
 }
 

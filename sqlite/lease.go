@@ -17,7 +17,14 @@ type hub struct {
 	path  string
 	refs  int
 	lease *lease
-	subs  map[chan struct{}]*Store // each Changes channel, with the store it came from
+	subs  map[chan struct{}]sub // each Changes and SyncRequests channel
+}
+
+// sub is a channel's subscription: the store it came from, and whether it
+// hears sync requests (else changes).
+type sub struct {
+	owner    *Store
+	requests bool
 }
 
 // lease is one holding of the sync lease, so that a late end of an old
@@ -38,7 +45,7 @@ func attach(path string) *hub {
 	defer hubsMu.Unlock()
 	h := hubs[path]
 	if h == nil {
-		h = &hub{path: path, subs: map[chan struct{}]*Store{}}
+		h = &hub{path: path, subs: map[chan struct{}]sub{}}
 		hubs[path] = h
 	}
 	h.refs++
@@ -53,8 +60,8 @@ func detach(s *Store) {
 	h := s.hub
 	s.closed = true
 	h.release(s)
-	for ch, owner := range h.subs {
-		if owner == s {
+	for ch, sub := range h.subs {
+		if sub.owner == s {
 			delete(h.subs, ch)
 			close(ch)
 		}
@@ -72,12 +79,16 @@ func (h *hub) release(s *Store) {
 	}
 }
 
-// notify tells every subscriber of h that the store changed, without
-// waiting: a subscriber that has not read the last value gets no second one.
-func notify(h *hub) {
+// notify tells every subscriber of h that the store changed (or, with
+// requests, that a sync was requested), without waiting: a subscriber that
+// has not read the last value gets no second one.
+func notify(h *hub, requests bool) {
 	hubsMu.Lock()
 	defer hubsMu.Unlock()
-	for ch := range h.subs {
+	for ch, sub := range h.subs {
+		if sub.requests != requests {
+			continue
+		}
 		select {
 		case ch <- struct{}{}:
 		default:
@@ -98,6 +109,7 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	if s.closed {
 		return false, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	}
+	s.contender = true
 	switch {
 	case s.hub.lease == nil:
 		l := &lease{holder: s}
@@ -116,6 +128,14 @@ func (s *Store) TryLead(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// mayWrite reports whether s may Apply: it never asked for the lease, or
+// it holds it.
+func (s *Store) mayWrite() bool {
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	return !s.contender || (s.hub.lease != nil && s.hub.lease.holder == s)
+}
+
 // Resign gives the lease up, if s holds it.
 func (s *Store) Resign(ctx context.Context) error {
 	hubsMu.Lock()
@@ -128,13 +148,34 @@ func (s *Store) Resign(ctx context.Context) error {
 // over the same file, until ctx ends or s closes; then it closes the
 // channel. A burst of Applies may deliver one value.
 func (s *Store) Changes(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, false)
+}
+
+// RequestSync tells the SyncRequests channels of every store of this
+// process over the same file: in one process, the leader is one of them.
+func (s *Store) RequestSync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	notify(s.hub, true)
+	return nil
+}
+
+// SyncRequests delivers a value after each RequestSync by any store of
+// this process over the same file, until ctx ends or s closes; then it
+// closes the channel.
+func (s *Store) SyncRequests(ctx context.Context) (<-chan struct{}, error) {
+	return s.subscribe(ctx, true)
+}
+
+func (s *Store) subscribe(ctx context.Context, requests bool) (<-chan struct{}, error) {
 	ch := make(chan struct{}, 1)
 	hubsMu.Lock()
 	defer hubsMu.Unlock()
 	if s.closed {
 		return nil, registry.Errorf(registry.EUNAVAILABLE, "store closed")
 	}
-	s.hub.subs[ch] = s
+	s.hub.subs[ch] = sub{owner: s, requests: requests}
 	context.AfterFunc(ctx, func() {
 		hubsMu.Lock()
 		defer hubsMu.Unlock()

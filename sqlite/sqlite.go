@@ -50,8 +50,8 @@ type Store struct {
 	read *sql.DB // read-only connections
 	log  *slog.Logger
 	hub  *hub
-	// closed is set by Close, under hubsMu.
-	closed bool
+	// closed is set by Close, contender by TryLead, under hubsMu.
+	closed, contender bool
 
 	closeOnce sync.Once
 	closeErr  error

@@ -23,6 +23,8 @@ func RunLeaser(t *testing.T, newDB NewDatabase) {
 		{"CloseReleases", testCloseReleases},
 		{"Changes", testChanges},
 		{"ChangesNeverBlockApply", testChangesNeverBlock},
+		{"SyncRequests", testSyncRequests},
+		{"Fencing", testFencing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +140,73 @@ func testChangesNeverBlock(t *testing.T, a, _ leaseStore) {
 		after = sha
 	}
 	receive(t, "after a burst of Applies", changes)
+}
+
+// testFencing: a store that asked for the lease writes only while it holds
+// it; a replica that lost it must not write over its successor.
+func testFencing(t *testing.T, a, b leaseStore) {
+	ctx := t.Context()
+	wantLead(t, ctx, "a", a, true)
+	apply(t, a, registry.SyncStep{State: state("c1")})
+	wantLead(t, ctx, "b", b, false)
+	if _, err := b.Apply(ctx, registry.SyncStep{After: "c1", State: state("c2")}); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Errorf("Apply by the follower = %v, want %s", err, registry.ECONFLICT)
+	}
+	if err := a.Resign(ctx); err != nil {
+		t.Fatalf("Resign: %v", err)
+	}
+	if _, err := a.Apply(ctx, registry.SyncStep{After: "c1", State: state("c2")}); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Errorf("Apply after Resign = %v, want %s", err, registry.ECONFLICT)
+	}
+	eventuallyLead(t, ctx, "b after a resigned", b)
+	apply(t, b, registry.SyncStep{After: "c1", State: state("c2")})
+	if st, err := b.State(ctx); err != nil || st.Commit != "c2" {
+		t.Errorf("State = %+v, %v; want commit c2, the new leader's", st, err)
+	}
+}
+
+func testSyncRequests(t *testing.T, a, b leaseStore) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	requestsA, err := a.SyncRequests(ctx)
+	if err != nil {
+		t.Fatalf("SyncRequests: %v", err)
+	}
+	changesA, err := a.Changes(ctx)
+	if err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	wantLead(t, ctx, "a", a, true)
+	if err := b.RequestSync(ctx); err != nil {
+		t.Fatalf("RequestSync: %v", err)
+	}
+	receive(t, "SyncRequests of the leader, after the follower's RequestSync", requestsA)
+	// A request is no change, and a change no request.
+	apply(t, a, registry.SyncStep{State: state("c1")})
+	receive(t, "after an Apply", changesA)
+	select {
+	case <-requestsA:
+		t.Errorf("SyncRequests delivered a value after an Apply")
+	default:
+	}
+
+	// Nobody reads: RequestSync must not wait, and the burst coalesces.
+	for i := range 5 {
+		if err := b.RequestSync(ctx); err != nil {
+			t.Fatalf("RequestSync %d with an unread channel: %v", i, err)
+		}
+	}
+	receive(t, "after a burst of requests", requestsA)
+
+	cancel()
+	deadline := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-requestsA:
+		case <-deadline:
+			t.Fatal("SyncRequests channel still open 10s after its context ended")
+		}
+	}
 }
 
 func wantLead(t *testing.T, ctx context.Context, who string, l registry.Leaser, want bool) {

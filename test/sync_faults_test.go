@@ -114,6 +114,14 @@ var httpClient = &http.Client{Timeout: 10 * time.Second}
 // it listens (not until it is ready).
 func startRegistry(t *testing.T, name string, env []string, args ...string) *registryProc {
 	t.Helper()
+	p := launchRegistry(t, name, env, args...)
+	p.awaitListening(30 * time.Second)
+	return p
+}
+
+// launchRegistry runs `registry serve` like startRegistry, without waiting.
+func launchRegistry(t *testing.T, name string, env []string, args ...string) *registryProc {
+	t.Helper()
 	cmd := exec.Command(registryBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "REGISTRY_") {
@@ -133,8 +141,15 @@ func startRegistry(t *testing.T, name string, env []string, args ...string) *reg
 			t.Logf("output of %s:\n%s", name, p.out)
 		}
 	})
+	return p
+}
+
+// awaitListening waits until p prints the URL it listens on; limit is a
+// hang guard.
+func (p *registryProc) awaitListening(limit time.Duration) {
+	p.t.Helper()
 	listening := regexp.MustCompile(`Open the catalog at (http://\S+)/ `)
-	deadline := time.Now().Add(30 * time.Second) // a hang guard
+	deadline := time.Now().Add(limit)
 	for p.base == "" {
 		if m := listening.FindStringSubmatch(p.out.String()); m != nil {
 			p.base = m[1]
@@ -142,14 +157,13 @@ func startRegistry(t *testing.T, name string, env []string, args ...string) *reg
 		}
 		select {
 		case <-p.exited:
-			t.Fatalf("%s exited before listening:\n%s", name, p.out)
+			p.t.Fatalf("%s exited before listening:\n%s", p.name, p.out)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not listen after 30s:\n%s", name, p.out)
+			p.t.Fatalf("%s does not listen after %s:\n%s", p.name, limit, p.out)
 		}
 	}
-	return p
 }
 
 // kill ends the process at once, as kill -9 does, and waits for its end.
@@ -235,6 +249,7 @@ type syncStatus struct {
 	LastSuccess time.Time `json:"last_success"`
 	LastError   string    `json:"last_error"`
 	Failures    int       `json:"consecutive_failures"`
+	Syncing     bool      `json:"syncing"`
 }
 
 // status is GET /v1/status.
@@ -254,6 +269,21 @@ func (p *registryProc) status() status {
 		p.t.Fatalf("GET /v1/status: %d %s", code, raw)
 	}
 	st.raw = raw
+	return st
+}
+
+// settled returns the status once no sync attempt is under way. A commit is
+// served as soon as its step is stored, before the attempt that stored it
+// ends and publishes its outcome: until then the status still shows the
+// attempt before (a failure it recovered from, say). Assertions about how
+// an attempt ended read this, not status.
+func (p *registryProc) settled() status {
+	p.t.Helper()
+	var st status
+	p.await("done syncing", func() bool {
+		st = p.status()
+		return !st.Sync.Syncing
+	})
 	return st
 }
 
@@ -424,7 +454,7 @@ func rejected(p *registryProc, sha string) registry.Rejection {
 		}
 		return false
 	})
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
 		p.t.Errorf("a rejected commit is not a sync failure: status %+v", *st.Sync)
 	}
 	return got
@@ -483,7 +513,7 @@ func TestSyncUnreachableRemote(t *testing.T) {
 	ledger := newLedger(t)
 	v1 := servesVersion(p, 1, c1)
 	ledger.record(v1)
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 || !st.Sync.Leader {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 || !st.Sync.Leader {
 		t.Errorf("status after recovering: %+v", *st.Sync)
 	}
 
@@ -512,7 +542,7 @@ func TestSyncUnreachableRemote(t *testing.T) {
 	}
 	v2 := servesVersion(p, 2, c2)
 	ledger.record(v2)
-	if st := p.status(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || st.Sync.Failures != 0 {
 		t.Errorf("status after the remote came back: %+v", *st.Sync)
 	}
 	ledger.resolve(p)
@@ -628,7 +658,7 @@ func TestSyncWrongCredentials(t *testing.T) {
 
 	srv.refuse.Store(false)
 	ledger.record(servesVersion(p, 2, c2))
-	if st := p.status(); st.Sync.LastError != "" {
+	if st := p.settled(); st.Sync.LastError != "" {
 		t.Errorf("status after the token was accepted again: %+v", *st.Sync)
 	}
 	ledger.resolve(p)
@@ -688,7 +718,7 @@ func TestSyncMissingBranch(t *testing.T) {
 	}
 	c2 := repo.Commit("add channel", map[string]string{gitfixture.OrdersPath: gitfixture.OrdersProto(gitfixture.FieldsChannel)})
 	ledger.record(servesVersion(p, 2, c2))
-	if st := p.status(); st.Sync.LastError != "" || len(st.Rejections) != 0 {
+	if st := p.settled(); st.Sync.LastError != "" || len(st.Rejections) != 0 {
 		t.Errorf("status after the branch came back: %+v, %d rejections", *st.Sync, len(st.Rejections))
 	}
 	ledger.resolve(p)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	registry "github.com/backbone-registry/backbone"
+	"github.com/backbone-registry/backbone/gitsync"
 	"github.com/backbone-registry/backbone/postgres"
 	"github.com/backbone-registry/backbone/sqlite"
 )
@@ -21,7 +24,7 @@ func openStore(ctx context.Context, db, dataDir string, log *slog.Logger) (regis
 		if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
 			return nil, nil, "", usageError{fmt.Errorf("--db: want a postgres:// URL (leave it empty for the embedded store)")}
 		}
-		s, err := postgres.Open(ctx, db, log)
+		s, err := openPostgres(ctx, db, log)
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("open PostgreSQL: %w", err)
 		}
@@ -36,6 +39,54 @@ func openStore(ctx context.Context, db, dataDir string, log *slog.Logger) (regis
 		return nil, nil, "", fmt.Errorf("open embedded store %s: %w", path, err)
 	}
 	return s, nil, "embedded store " + path, nil
+}
+
+// Backoff between attempts to reach PostgreSQL at start-up.
+const (
+	openMinBackoff = 500 * time.Millisecond
+	openMaxBackoff = 30 * time.Second
+)
+
+// openPostgres opens the PostgreSQL store, retrying with backoff while the
+// database cannot be reached (a replica started before its database, or
+// during an outage, waits instead of exiting into a crash loop) until it
+// answers or ctx ends. Each failed attempt is logged once, credentials
+// redacted. Other errors (a bad URL, a failed migration) end it at once.
+func openPostgres(ctx context.Context, db string, log *slog.Logger) (*postgres.Store, error) {
+	backoff := openMinBackoff
+	for attempt := 1; ; attempt++ {
+		s, err := postgres.Open(ctx, db, log)
+		if err == nil {
+			if attempt > 1 {
+				log.Info("PostgreSQL answers", slog.Int("attempt", attempt))
+			}
+			return s, nil
+		}
+		if registry.ErrorCode(err) != registry.EUNAVAILABLE || ctx.Err() != nil {
+			return nil, err
+		}
+		log.Warn("PostgreSQL is unavailable; retrying", slog.Int("attempt", attempt),
+			slog.Duration("retry_in", backoff), slog.String("error", redactDB(err.Error(), db)))
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, openMaxBackoff)
+	}
+}
+
+// redactDB removes the database URL's password and user name from msg.
+func redactDB(msg, db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.User == nil {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, db, gitsync.Redact(db))
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "REDACTED")
+	}
+	return msg
 }
 
 // MigrateCmd applies the store's migrations and exits.
