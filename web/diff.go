@@ -72,6 +72,14 @@ func (h *Handler) diff(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, registry.Errorf(registry.EINVALID, "unknown level %q", level))
 		return
 	}
+	if enter := h.cfg.Compiles; enter != nil {
+		release, err := enter(r.Context())
+		if err != nil {
+			h.busy(w, r)
+			return
+		}
+		defer release()
+	}
 	d, err := c.Diff(r.Context(), topic, from, to, level)
 	if err != nil {
 		h.fail(w, r, err)

@@ -10,6 +10,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -42,6 +43,12 @@ type Config struct {
 	Syncer  Syncer       // nil: no sync section on the status page
 	Logger  *slog.Logger // nil: discard
 	Version string       // shown in the footer
+	// Compiles takes a compilation slot for the pages that compile stored
+	// versions (the diff page), returning the function that gives it back;
+	// the server passes its api.CompileGate's Enter so that pages and API
+	// routes share one bound. An error refuses the page with 429. nil: no
+	// bound.
+	Compiles func(ctx context.Context) (release func(), err error)
 }
 
 //go:embed templates/*.html
@@ -206,6 +213,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.Refresh = 5
 	}
 	h.renderStatus(w, r, e.Status, "error", p)
+}
+
+// busy answers a page refused a compilation slot: 429, try again shortly.
+func (h *Handler) busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	e := errorPage{http.StatusTooManyRequests, "Busy", "The registry is comparing as many versions as it can at once; try again in a moment."}
+	h.renderStatus(w, r, e.Status, "error", page{Title: e.Heading, Data: e})
 }
 
 // errNotReady is the answer before the first snapshot.

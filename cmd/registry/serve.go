@@ -44,7 +44,7 @@ type ServeCmd struct {
 	Credentials   string `help:"Credentials file (YAML list of {name, role: read|admin, token | username+password}); secrets may be SHA-256 hex."`
 	AnonymousRead bool   `default:"true" negatable:"" help:"Let requests without credentials read (--no-anonymous-read requires credentials)."`
 	MaxBody       int64  `default:"4194304" help:"Largest request body, in bytes."`
-	MaxCompiles   int    `default:"0" help:"Schema compilations running at once across the routes that compile (Confluent lookup, register and compatibility, /v1/check, FileDescriptorSets, diffs); 0: one per CPU. A request waits up to 10s for a slot, then gets 429 with Retry-After."`
+	MaxCompiles   int    `default:"0" help:"Schema compilations running at once across the routes that compile (Confluent lookup, register and compatibility, /v1/check, FileDescriptorSets, diffs, the web diff page); 0: one per CPU. A request waits up to 10s for a slot, then gets 429 with Retry-After."`
 
 	LogFormat string `default:"text" enum:"text,json" help:"Log format: text or json."`
 	LogLevel  string `default:"info" enum:"debug,info,warn,error" help:"Log level."`
@@ -82,7 +82,7 @@ func (s *ServeCmd) Run(e *env) error {
 		return err
 	}
 	cfg := api.Config{Version: buildVersion(), Logger: log, WebhookSecret: s.WebhookSecret, Branch: s.Branch, Auth: auth, MaxBodyBytes: s.MaxBody,
-		Check: lint.Checker(opts), Limits: limits, Compiles: api.NewCompileGate(s.MaxCompiles, 0)}
+		Check: lint.Checker(opts), Limits: limits, Compiles: api.NewCompileGate(s.MaxCompiles, 0)} // the web's diff page shares the gate
 	var from string
 	var background func(ctx context.Context)
 	if mode == modeDir {
@@ -128,7 +128,7 @@ func (s *ServeCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
-	webCfg := web.Config{Version: cfg.Version, Logger: log}
+	webCfg := web.Config{Version: cfg.Version, Logger: log, Compiles: cfg.Compiles.Enter}
 	if cfg.Syncer != nil {
 		webCfg.Syncer = cfg.Syncer
 	}
