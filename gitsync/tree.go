@@ -20,6 +20,10 @@ type TreeOptions struct {
 	Want        func(name string) bool // which files to read (paths relative to Root); nil: all
 	MaxFileSize int64                  // bytes; 0: no limit
 	MaxFiles    int                    // 0: no limit
+	// Known holds files whose content the caller has already (a work
+	// tree, say): Tree takes a file whose blob is that very content from
+	// Known, the same slice, instead of reading and inflating the object.
+	Known map[string][]byte
 }
 
 // Tree reads the files under opts.Root at a commit, keyed by their path
@@ -54,6 +58,10 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts TreeOptions) (map[stri
 		if opts.MaxFiles > 0 && len(files) >= opts.MaxFiles {
 			problems = append(problems, registry.Diagnostic{Position: registry.Position{File: name}, Message: fmt.Sprintf("more than %d files (limit)", opts.MaxFiles)})
 			break
+		}
+		if data, ok := opts.Known[name]; ok && (opts.MaxFileSize <= 0 || int64(len(data)) <= opts.MaxFileSize) && plumbing.ComputeHash(plumbing.BlobObject, data) == entry.Hash {
+			files[name] = data
+			continue
 		}
 		data, err := r.blob(entry.Hash, opts.MaxFileSize)
 		if err != nil {

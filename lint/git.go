@@ -35,7 +35,9 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	}
 	c.rep.Base = sha
 	limits := c.opts.Catalog.Limits.WithDefaults()
-	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile, MaxFileSize: limits.MaxFileSize, MaxFiles: limits.MaxFiles}
+	// Files the working tree has unchanged are not read again: the base
+	// shares their bytes, which also makes comparing them instant.
+	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile, MaxFileSize: limits.MaxFileSize, MaxFiles: limits.MaxFiles, Known: c.w.Files()}
 	files, err := repo.Tree(ctx, sha, treeOpts)
 	if err != nil {
 		return fmt.Errorf("read %s at %s: %w", c.opts.Against, short(sha), err)
@@ -79,7 +81,7 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	}
 	todo, need := plan(files)
 
-	b := &gitBase{ctx: ctx, opts: c.opts.Catalog}
+	b := &gitBase{ctx: ctx, opts: c.opts.Catalog, work: c.w}
 	base, err := b.load(files, need)
 	if err != nil {
 		// Never a silent pass: compare with what the registry would serve,
@@ -308,10 +310,13 @@ func touches(changed []string, deps map[string]bool) bool {
 	return false
 }
 
-// gitBase loads repository trees read from Git, whole or in part.
+// gitBase loads repository trees read from Git, whole or in part. Files
+// unchanged from the working tree (and whose imports are unchanged) are
+// not compiled again: they are the working tree's descriptors.
 type gitBase struct {
 	ctx  context.Context
 	opts catalog.Options
+	work *catalog.Catalog
 }
 
 // load builds the repository model of a tree from its YAML files and only
@@ -345,7 +350,7 @@ func (b *gitBase) load(files map[string][]byte, protos map[string]bool) (*catalo
 			queue = append(queue, string(m[1]))
 		}
 	}
-	cat, err := catalog.LoadFiles(b.ctx, sub, b.opts)
+	cat, err := catalog.LoadFilesReusing(b.ctx, sub, b.opts, b.work)
 	if err != nil && len(sub) < len(files) {
 		return b.full(files) // an import the pattern missed, say
 	}
@@ -354,7 +359,7 @@ func (b *gitBase) load(files map[string][]byte, protos map[string]bool) (*catalo
 
 // full builds the repository model of a whole tree.
 func (b *gitBase) full(files map[string][]byte) (*catalog.Catalog, error) {
-	return catalog.LoadFiles(b.ctx, files, b.opts)
+	return catalog.LoadFilesReusing(b.ctx, files, b.opts, b.work)
 }
 
 // importPattern finds the imports of a .proto file without parsing it.

@@ -60,6 +60,7 @@ func main() {
 	seed := flag.Uint64("seed", 13, "seed of the generator")
 	bufFlag := flag.String("buf", "", "buf binary (default: $PATH, then $(go env GOPATH)/bin/buf)")
 	registryFlag := flag.String("registry", "", "registry binary (default: built from this module)")
+	baseline := flag.String("baseline", "", "another registry binary (an earlier build) measured in the same rounds; its report must equal the first one's")
 	dirFlag := flag.String("dir", "", "where to generate the repository (default: a temporary directory)")
 	keep := flag.Bool("keep", false, "keep the generated repository")
 	reuse := flag.Bool("reuse", false, "measure the repository already generated in -dir")
@@ -125,6 +126,9 @@ func main() {
 		{name: "registry lint --against main", path: bin, args: []string{"lint", ".", "--against", "main", "--format", "json"}, wantExit: 1},
 		{name: "buf " + strings.TrimSpace(string(bufVersion)) + " breaking --against .git#branch=main", path: bufPath, args: []string{"breaking", ".", "--against", ".git#branch=main", "--error-format", "json"}, wantExit: 100},
 	}
+	if *baseline != "" {
+		tools = append(tools, &tool{name: "registry lint --against main (baseline build)", path: *baseline, args: tools[0].args, wantExit: 1})
+	}
 	timeV := "/usr/bin/time"
 	if _, err := os.Stat(timeV); err != nil {
 		timeV = ""
@@ -161,6 +165,13 @@ func main() {
 		}
 		w, m := t.medians()
 		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, w.Round(10*time.Millisecond), strings.Join(walls, ", "), mb(m), strings.Join(rss, ", "))
+	}
+	if len(tools) > 2 {
+		same := bytes.Equal(tools[0].results[0].stdout, tools[2].results[0].stdout)
+		fmt.Printf("\nbaseline build's report identical to this build's: %v\n", same)
+		w2, m2 := tools[2].medians()
+		w1, m1 := tools[1].medians()
+		fmt.Printf("baseline build / buf (medians): time %.2f×, peak RSS %.2f×\n", w2.Seconds()/w1.Seconds(), float64(m2)/float64(m1))
 	}
 	w0, m0 := tools[0].medians()
 	w1, m1 := tools[1].medians()

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,13 @@ func (l *LintCmd) Run(e *env) error {
 		opts.Registry = reg
 	case l.Against != "":
 		opts.Against = l.Against
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// A lint is one batch whose heap is mostly the compiled tree, live
+		// to the end: collecting at 50% growth instead of 100% costs about
+		// a sixth more CPU and saves about a fifth of the peak memory
+		// (googleapis: 3.1 GB → 2.5 GB). GOGC overrides it.
+		debug.SetGCPercent(50)
 	}
 	report, err := lint.Run(e.ctx, opts)
 	if err != nil {
