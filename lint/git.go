@@ -38,6 +38,10 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	// Files the working tree has unchanged are not read again: the base
 	// shares their bytes, which also makes comparing them instant.
 	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile, MaxFileSize: limits.MaxFileSize, MaxFiles: limits.MaxFiles, Known: c.w.Files()}
+	work := c.w
+	if plainBase {
+		treeOpts.Known, work = nil, nil
+	}
 	files, err := repo.Tree(ctx, sha, treeOpts)
 	if err != nil {
 		return fmt.Errorf("read %s at %s: %w", c.opts.Against, short(sha), err)
@@ -81,7 +85,7 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	}
 	todo, need := plan(files)
 
-	b := &gitBase{ctx: ctx, opts: c.opts.Catalog, work: c.w}
+	b := &gitBase{ctx: ctx, opts: c.opts.Catalog, work: work}
 	base, err := b.load(files, need)
 	if err != nil {
 		// Never a silent pass: compare with what the registry would serve,
@@ -309,6 +313,11 @@ func touches(changed []string, deps map[string]bool) bool {
 	}
 	return false
 }
+
+// plainBase makes the base read every file from Git and compile
+// everything it loads, sharing nothing with the working tree: tests check
+// that sharing changes no finding.
+var plainBase bool
 
 // gitBase loads repository trees read from Git, whole or in part. Files
 // unchanged from the working tree (and whose imports are unchanged) are
