@@ -139,6 +139,11 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 	if len(diags) > 0 {
 		return nil, invalid(diags)
 	}
+	// The compiler returns when ctx ends, but the goroutines parsing and
+	// linking go on until they finish: wait for them (each closes the
+	// source it opened when it is done), so that no work outlives this
+	// call and a caller bounding concurrent compilations counts it.
+	defer open.wait()
 	// A large tree compiles in chunks, imports first (chunked.go); if
 	// anything fails it is compiled again in one piece below, for the
 	// diagnostics.
@@ -167,11 +172,6 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 		diags = append(diags, diagnostic(err))
 		return nil // keep going: report every problem at once
 	}, nil)
-	// The compiler returns when ctx ends, but the goroutines parsing and
-	// linking go on until they finish: wait for them (each closes the
-	// source it opened when it is done), so that no work outlives this
-	// call and a caller bounding concurrent compilations counts it.
-	defer open.wait()
 	var resolver protocompile.Resolver = protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources, open)})
 	if len(reuse) > 0 {
 		resolver = reusing(reuse, resolver)
