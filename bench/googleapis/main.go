@@ -140,7 +140,7 @@ func main() {
 		}
 		r, err := t.run(repo, timeV)
 		check(err)
-		t.summary = summarize(t == tools[0], r.stdout)
+		t.summary = summarize(t != tools[1], r.stdout)
 		fmt.Printf("warm-up: %s: %s, %s, %s\n", t.name, t.summary, r.wall.Round(time.Millisecond), mb(r.rssKB))
 	}
 	for round := range *rounds {
@@ -150,7 +150,7 @@ func main() {
 			check(err)
 			t.results = append(t.results, r)
 			if t.summary == "" {
-				t.summary = summarize(t == tools[0], r.stdout)
+				t.summary = summarize(t != tools[1], r.stdout)
 			}
 			fmt.Printf("round %d: %s: %s, %s\n", round+1, t.name, r.wall.Round(time.Millisecond), mb(r.rssKB))
 		}
