@@ -102,6 +102,15 @@ func LoadFiles(ctx context.Context, files map[string][]byte, opts Options) (*Cat
 	return loadFiles(ctx, files, opts, nil, nil, nil)
 }
 
+// LoadFilesReusing is LoadFiles compiling only the .proto files that
+// differ from prev's, and those importing them: the others are prev's very
+// descriptors (compat.Recompile), so loading a second version of a large
+// tree costs what differs between the two. The result is the one
+// LoadFiles gives. A nil prev compiles everything.
+func LoadFilesReusing(ctx context.Context, files map[string][]byte, opts Options, prev *Catalog) (*Catalog, error) {
+	return loadFiles(ctx, files, opts, prev, nil, nil)
+}
+
 // loadFiles is LoadFiles compiling only what changed since prev (nil:
 // everything), or nothing when compiled holds the schema of files (as
 // decoded from a store), and decoding only the YAML files that yc does not

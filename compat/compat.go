@@ -123,15 +123,39 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 	if len(diags) > 0 {
 		return nil, invalid(diags)
 	}
-	rep := reporter.NewReporter(func(err reporter.ErrorWithPos) error {
-		diags = append(diags, diagnostic(err))
-		return nil // keep going: report every problem at once
-	}, nil)
 	// The compiler returns when ctx ends, but the goroutines parsing and
 	// linking go on until they finish: wait for them (each closes the
 	// source it opened when it is done), so that no work outlives this
 	// call and a caller bounding concurrent compilations counts it.
 	defer open.wait()
+	// A large tree compiles in chunks, imports first (chunked.go); if
+	// anything fails it is compiled again in one piece below, for the
+	// diagnostics.
+	if todo := len(paths) - len(reuse); sym == nil && todo > chunkFiles {
+		var rest []string
+		for _, p := range paths {
+			if _, ok := reuse[p]; !ok {
+				rest = append(rest, p)
+			}
+		}
+		done, err := compileChunked(ctx, sources, reuse, rest, open)
+		switch {
+		case parent.Err() != nil:
+			return nil, fmt.Errorf("compile schemas: %w", parent.Err())
+		case ctx.Err() != nil:
+			return nil, registry.Errorf(registry.EINVALID, "compile schemas: gave up after %s (limit)", limits.Timeout)
+		case err == nil:
+			files := make(linker.Files, 0, len(paths))
+			for _, p := range paths {
+				files = append(files, done[p])
+			}
+			return newSchema(files), nil
+		}
+	}
+	rep := reporter.NewReporter(func(err reporter.ErrorWithPos) error {
+		diags = append(diags, diagnostic(err))
+		return nil // keep going: report every problem at once
+	}, nil)
 	var resolver protocompile.Resolver = protocompile.WithStandardImports(&protocompile.SourceResolver{Accessor: accessor(sources, open)})
 	if len(reuse) > 0 {
 		resolver = reusing(reuse, resolver)
@@ -158,6 +182,15 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 	default:
 		return nil, invalid(append(diags, registry.Diagnostic{Message: err.Error()}))
 	}
+	for _, f := range files {
+		if _, ok := reuse[f.Path()]; !ok {
+			dropSourceProtos(f)
+		}
+	}
+	return newSchema(files), nil
+}
+
+func newSchema(files linker.Files) *Schema {
 	s := &Schema{
 		files:  files,
 		byPath: make(map[string]linker.File, len(files)),
@@ -167,7 +200,7 @@ func compileTracked(ctx context.Context, sources map[string][]byte, reuse map[st
 		s.byPath[f.Path()] = f
 		s.index(f.Messages(), f.Enums())
 	}
-	return s, nil
+	return s
 }
 
 // accessor serves imports from the in-memory tree only, with a clear

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/linker"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -26,11 +27,56 @@ func EncodeFile(f protoreflect.FileDescriptor) ([]byte, error) {
 	} else {
 		fdp = protodesc.ToFileDescriptorProto(f)
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(fdp)
+	opts := proto.MarshalOptions{Deterministic: true}
+	b, err := opts.Marshal(fdp)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", f.Path(), err)
 	}
+	if fdp.SourceCodeInfo == nil && f.SourceLocations().Len() > 0 {
+		// A file this package compiled keeps its source info only as
+		// f.SourceLocations() (dropSourceProtos): encode it from there,
+		// as field 9 (FileDescriptorProto.source_code_info) appended.
+		sb, err := opts.Marshal(sourceCodeInfo(f.SourceLocations()))
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", f.Path(), err)
+		}
+		b = protowire.AppendTag(b, 9, protowire.BytesType)
+		b = protowire.AppendBytes(b, sb)
+	}
 	return b, nil
+}
+
+// sourceCodeInfo is the SourceCodeInfo that locs were built from.
+func sourceCodeInfo(locs protoreflect.SourceLocations) *descriptorpb.SourceCodeInfo {
+	out := &descriptorpb.SourceCodeInfo{Location: make([]*descriptorpb.SourceCodeInfo_Location, locs.Len())}
+	for i := range locs.Len() {
+		l := locs.Get(i)
+		span := []int32{int32(l.StartLine), int32(l.StartColumn), int32(l.EndLine), int32(l.EndColumn)}
+		if l.StartLine == l.EndLine {
+			span = []int32{int32(l.StartLine), int32(l.StartColumn), int32(l.EndColumn)}
+		}
+		loc := &descriptorpb.SourceCodeInfo_Location{Path: l.Path, Span: span, LeadingDetachedComments: l.LeadingDetachedComments}
+		if l.LeadingComments != "" {
+			loc.LeadingComments = proto.String(l.LeadingComments)
+		}
+		if l.TrailingComments != "" {
+			loc.TrailingComments = proto.String(l.TrailingComments)
+		}
+		out.Location[i] = loc
+	}
+	return out
+}
+
+// dropSourceProtos drops the FileDescriptorProto copy of the source info
+// of a file just compiled: protocompile keeps it twice, as that proto and
+// as the file's SourceLocations, which is what every reader here uses
+// (EncodeFile rebuilds the proto from it). On googleapis the proto copy
+// is about a fifth of the compiled tree's memory. Only files no one else
+// holds yet may be changed.
+func dropSourceProtos(f linker.File) {
+	if r, ok := f.(linker.Result); ok && f.SourceLocations().Len() > 0 {
+		r.FileDescriptorProto().SourceCodeInfo = nil
+	}
 }
 
 // DecodeFiles builds the schema of sources from their .proto files as

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 
 	registry "github.com/backbone-registry/backbone"
 	"github.com/backbone-registry/backbone/compat"
@@ -369,5 +370,102 @@ func TestDecodeFiles(t *testing.T) {
 	}
 	if decoded < 20 {
 		t.Fatalf("%d trees decoded: too few", decoded)
+	}
+}
+
+// TestChunkedMatchesWhole compiles random edits of a tree in chunks of two
+// files (as a large tree compiles) and in one piece, and checks that both
+// give the same descriptors (source info included) or the same
+// diagnostics, and that Recompile over chunked results agrees too. Not
+// parallel: it changes the package's chunk size.
+func TestChunkedMatchesWhole(t *testing.T) {
+	limits := compat.DefaultLimits
+	for seed := range uint64(6) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		e := &evolvingTree{fields: map[string]int{}, rev: map[string]int{}}
+		var prev *compat.Schema
+		var prevSources map[string][]byte
+		failed := 0
+		for step := range 80 {
+			what := e.edit(r)
+			sources := e.build()
+			restore := compat.SetChunkFiles(1 << 30)
+			want, wantErr := compat.CompileSources(t.Context(), sources, limits)
+			restore()
+			restore = compat.SetChunkFiles(2)
+			got, gotErr := compat.CompileSources(t.Context(), sources, limits)
+			var re *compat.Schema
+			var reErr error
+			if prev != nil {
+				re, reErr = compat.Recompile(t.Context(), prev, prevSources, sources, limits)
+			}
+			restore()
+			where := fmt.Sprintf("seed %d, step %d (%s)", seed, step, what)
+			if (gotErr == nil) != (wantErr == nil) || (prev != nil && (reErr == nil) != (wantErr == nil)) {
+				t.Fatalf("%s: chunked error %v, Recompile error %v, whole error %v", where, gotErr, reErr, wantErr)
+			}
+			if wantErr != nil {
+				if g, w := sortedDiags(gotErr), sortedDiags(wantErr); !slices.Equal(g, w) {
+					t.Fatalf("%s: chunked diagnostics\n%v\nwant\n%v", where, g, w)
+				}
+				failed++
+				continue
+			}
+			sameDescriptors(t, where, got, want)
+			if re != nil {
+				sameDescriptors(t, where+", Recompile", re, want)
+			}
+			prev, prevSources = got, sources
+		}
+		if failed == 0 {
+			t.Fatalf("seed %d: no edit failed to compile", seed)
+		}
+	}
+}
+
+// TestCompiledSourceInfoKeptOnce checks that a compiled file keeps its
+// source info once, as its SourceLocations, and that EncodeFile still
+// writes it: decoded, the file has the same locations.
+func TestCompiledSourceInfoKeptOnce(t *testing.T) {
+	t.Parallel()
+	e := &evolvingTree{fields: map[string]int{"orders/v1/orders.proto": 2}, rev: map[string]int{}}
+	sources := e.build()
+	s, err := compat.CompileSources(t.Context(), sources, compat.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded := map[string][]byte{}
+	for _, f := range s.Files() {
+		if r, ok := f.(interface {
+			FileDescriptorProto() *descriptorpb.FileDescriptorProto
+		}); !ok || r.FileDescriptorProto().SourceCodeInfo != nil {
+			t.Fatalf("%s: the FileDescriptorProto copy of the source info is kept", f.Path())
+		}
+		if f.SourceLocations().Len() == 0 {
+			t.Fatalf("%s: no source locations", f.Path())
+		}
+		b, err := compat.EncodeFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded[f.Path()] = b
+	}
+	d, err := compat.DecodeFiles(t.Context(), sources, encoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range s.Files() {
+		g, _ := d.File(f.Path())
+		want, got := f.SourceLocations(), g.SourceLocations()
+		if got.Len() != want.Len() {
+			t.Fatalf("%s: %d locations decoded, want %d", f.Path(), got.Len(), want.Len())
+		}
+		for i := range want.Len() {
+			w, g := want.Get(i), got.Get(i)
+			if !slices.Equal(w.Path, g.Path) || w.StartLine != g.StartLine || w.StartColumn != g.StartColumn || w.EndLine != g.EndLine || w.EndColumn != g.EndColumn ||
+				w.LeadingComments != g.LeadingComments || w.TrailingComments != g.TrailingComments || !slices.Equal(w.LeadingDetachedComments, g.LeadingDetachedComments) {
+				t.Fatalf("%s: location %d decoded as %+v, want %+v", f.Path(), i, g, w)
+			}
+		}
 	}
 }

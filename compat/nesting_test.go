@@ -177,3 +177,26 @@ func BenchmarkScanNesting(b *testing.B) {
 		}
 	})
 }
+
+// TestChunkedAbandonedWorkEndsBeforeItReturns is the test above for a tree
+// compiled in chunks. Not parallel: it changes the chunk size.
+func TestChunkedAbandonedWorkEndsBeforeItReturns(t *testing.T) {
+	defer SetChunkFiles(1)()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	open := newSources()
+	opened := 0
+	open.opened = func() { opened++; cancel() }
+	limits := DefaultLimits
+	limits.MaxNesting = -1
+	sources := map[string][]byte{"a.proto": nestedOption(3_000), "b.proto": nestedOption(3_000), "c.proto": nestedOption(3_000)}
+	_, err := compileTracked(ctx, sources, nil, nil, limits, open)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("compile = %v, want the cancellation", err)
+	}
+	open.mu.Lock()
+	defer open.mu.Unlock()
+	if opened == 0 || open.n != 0 {
+		t.Errorf("compile returned with %d of %d opened files still being compiled, want 0", open.n, opened)
+	}
+}

@@ -445,3 +445,30 @@ func TestLocalRepositoryErrors(t *testing.T) {
 		t.Errorf("removed repository: got %v, want %q", err, want)
 	}
 }
+
+// TestTreeKnown reads a tree with some of its files already known: a known
+// file whose content is the blob's is taken as it is (the same slice);
+// one whose content differs, or larger than the limit, is read from Git.
+func TestTreeKnown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.commit("one", map[string]string{"same.proto": "same", "changed.proto": "at the commit", "big.proto": strings.Repeat("x", 100)})
+	r, err := Open(t.Context(), Config{Source: f.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string][]byte{"same.proto": []byte("same"), "changed.proto": []byte("in the work tree"), "big.proto": []byte(strings.Repeat("x", 100))}
+	files, err := r.Tree(t.Context(), c, TreeOptions{Known: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(files["same.proto"]) != "same" || &files["same.proto"][0] != &known["same.proto"][0] {
+		t.Errorf("same.proto: got %q, want the known slice", files["same.proto"])
+	}
+	if string(files["changed.proto"]) != "at the commit" {
+		t.Errorf("changed.proto: got %q, want the commit's content", files["changed.proto"])
+	}
+	if _, err := r.Tree(t.Context(), c, TreeOptions{Known: known, Limits: limit.Limits{MaxFileSize: 50}}); registry.ErrorCode(err) != registry.EINVALID || !strings.Contains(err.Error(), "big.proto") {
+		t.Errorf("a known file over the limit: got %v, want EINVALID naming big.proto", err)
+	}
+}

@@ -31,6 +31,10 @@ type TreeOptions struct {
 	// Limits. Its error fails the read.
 	LimitsFile string
 	LimitsOf   func(content []byte) (limit.Limits, error)
+	// Known holds files whose content the caller has already (a work
+	// tree, say): Tree takes a file whose blob is that very content from
+	// Known, the same slice, instead of reading and inflating the object.
+	Known map[string][]byte
 }
 
 // maxLimitsFile bounds the file LimitsOf reads.
@@ -185,10 +189,13 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts TreeOptions) (map[stri
 				break
 			}
 		}
-		data, problem := w.read(name, entry)
-		if problem != nil {
-			problems = append(problems, *problem)
-			continue
+		data, ok := opts.Known[name]
+		if !ok || (limits.MaxFileSize > 0 && int64(len(data)) > limits.MaxFileSize) || plumbing.ComputeHash(plumbing.BlobObject, data) != entry.Hash {
+			var problem *registry.Diagnostic
+			if data, problem = w.read(name, entry); problem != nil {
+				problems = append(problems, *problem)
+				continue
+			}
 		}
 		if isProto {
 			if total += int64(len(data)); limits.MaxTotalSize > 0 && total > limits.MaxTotalSize {

@@ -37,7 +37,14 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	// The base is read with its own registry.yaml's limits, under the
 	// command line's.
 	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile,
-		LimitsFile: catalog.RepoFile, LimitsOf: catalog.LimitsOf(c.opts.Catalog.Limits)}
+		LimitsFile: catalog.RepoFile, LimitsOf: catalog.LimitsOf(c.opts.Catalog.Limits),
+		// Files the working tree has unchanged are not read again: the
+		// base shares their bytes, which also makes comparing them instant.
+		Known: c.w.Files()}
+	work := c.w
+	if plainBase {
+		treeOpts.Known, work = nil, nil
+	}
 	files, err := repo.Tree(ctx, sha, treeOpts)
 	if err != nil {
 		return fmt.Errorf("read %s at %s: %w", c.opts.Against, short(sha), err)
@@ -81,7 +88,7 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	}
 	todo, need := plan(files)
 
-	b := &gitBase{ctx: ctx, opts: c.opts.Catalog}
+	b := &gitBase{ctx: ctx, opts: c.opts.Catalog, work: work}
 	base, err := b.load(files, need)
 	if err != nil {
 		// Never a silent pass: compare with what the registry would serve,
@@ -310,10 +317,18 @@ func touches(changed []string, deps map[string]bool) bool {
 	return false
 }
 
-// gitBase loads repository trees read from Git, whole or in part.
+// plainBase makes the base read every file from Git and compile
+// everything it loads, sharing nothing with the working tree: tests check
+// that sharing changes no finding.
+var plainBase bool
+
+// gitBase loads repository trees read from Git, whole or in part. Files
+// unchanged from the working tree (and whose imports are unchanged) are
+// not compiled again: they are the working tree's descriptors.
 type gitBase struct {
 	ctx  context.Context
 	opts catalog.Options
+	work *catalog.Catalog
 }
 
 // load builds the repository model of a tree from its YAML files and only
@@ -347,7 +362,7 @@ func (b *gitBase) load(files map[string][]byte, protos map[string]bool) (*catalo
 			queue = append(queue, string(m[1]))
 		}
 	}
-	cat, err := catalog.LoadFiles(b.ctx, sub, b.opts)
+	cat, err := catalog.LoadFilesReusing(b.ctx, sub, b.opts, b.work)
 	if err != nil && len(sub) < len(files) {
 		return b.full(files) // an import the pattern missed, say
 	}
@@ -356,7 +371,7 @@ func (b *gitBase) load(files map[string][]byte, protos map[string]bool) (*catalo
 
 // full builds the repository model of a whole tree.
 func (b *gitBase) full(files map[string][]byte) (*catalog.Catalog, error) {
-	return catalog.LoadFiles(b.ctx, files, b.opts)
+	return catalog.LoadFilesReusing(b.ctx, files, b.opts, b.work)
 }
 
 // importPattern finds the imports of a .proto file without parsing it.
