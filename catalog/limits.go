@@ -71,8 +71,14 @@ func (lc limitsConfig) limits(fail func(registry.Position, string, ...any)) comp
 // The limits bound the reading of the tree itself, so registry.yaml is
 // read first, alone: it is bounded by its own size limit (256 KiB).
 func RepoLimits(registryYAML []byte, flags compat.Limits) (compat.Limits, error) {
+	return repoLimits(registryYAML, flags, compat.Limits{})
+}
+
+// repoLimits is RepoLimits with defaults standing in for
+// compat.DefaultLimits where they are set.
+func repoLimits(registryYAML []byte, flags, defaults compat.Limits) (compat.Limits, error) {
 	if registryYAML == nil {
-		return flags.WithDefaults(), nil
+		return flags.Over(defaults).WithDefaults(), nil
 	}
 	l := &loader{}
 	if len(registryYAML) > maxYAMLSize {
@@ -88,12 +94,17 @@ func RepoLimits(registryYAML []byte, flags compat.Limits) (compat.Limits, error)
 	if len(l.diags) > 0 {
 		return compat.Limits{}, l.invalid()
 	}
-	return flags.Over(repo).WithDefaults(), nil
+	return flags.Over(repo).Over(defaults).WithDefaults(), nil
 }
 
 // LimitsOf is RepoLimits with the given flags, in the shape a Git tree
 // reader takes (gitsync.TreeOptions.LimitsOf, with LimitsFile RepoFile):
 // each commit's tree is read with its own registry.yaml's limits.
 func LimitsOf(flags compat.Limits) func(registryYAML []byte) (compat.Limits, error) {
-	return func(b []byte) (compat.Limits, error) { return RepoLimits(b, flags) }
+	return Options{Limits: flags}.LimitsOf()
+}
+
+// LimitsOf is LimitsOf with the options' Limits and Defaults.
+func (o Options) LimitsOf() func(registryYAML []byte) (compat.Limits, error) {
+	return func(b []byte) (compat.Limits, error) { return repoLimits(b, o.Limits, o.Defaults) }
 }

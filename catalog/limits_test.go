@@ -42,6 +42,29 @@ func TestLimitsFromRegistryYAML(t *testing.T) {
 			t.Errorf("Limits() = %+v, want the defaults", c.Limits())
 		}
 	})
+	t.Run("the caller's defaults stand under registry.yaml", func(t *testing.T) {
+		t.Parallel()
+		opts := testOptions()
+		opts.Defaults = compat.Limits{Timeout: 10 * time.Minute} // registry lint's
+		c, err := Load(t.Context(), repoWith(t, big), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Limits(); got.Timeout != 10*time.Minute || got.MaxFileSize != compat.DefaultLimits.MaxFileSize {
+			t.Errorf("Limits() = %+v, want the caller's timeout and the other defaults", got)
+		}
+		c, err = Load(t.Context(), repoWith(t, big, yaml("  compile_timeout: 90s\n")), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Limits().Timeout; got != 90*time.Second {
+			t.Errorf("Timeout = %s, want registry.yaml's 90s over the caller's default", got)
+		}
+		opts.Limits.Timeout = 2 * time.Minute
+		if l, err := opts.LimitsOf()([]byte("company: acme\nlimits:\n  compile_timeout: 90s\n")); err != nil || l.Timeout != 2*time.Minute {
+			t.Errorf("LimitsOf with a flag: %+v, %v, want the flag's 2m", l, err)
+		}
+	})
 	t.Run("registry.yaml lowers it", func(t *testing.T) {
 		t.Parallel()
 		_, err := load(t, compat.Limits{}, big, yaml("  max_file_size: 2KiB\n"))

@@ -43,7 +43,11 @@ type Options struct {
 	// Limits are the command line's (--max-file-size…); each zero field
 	// is taken from registry.yaml's limits:, or else compat.DefaultLimits.
 	Limits compat.Limits
-	Now    func() time.Time // the clock for date rules; nil: time.Now
+	// Defaults stand under registry.yaml's limits: in place of
+	// compat.DefaultLimits, field by field (zero fields: the default).
+	// registry lint sets a longer compile time here than the server's.
+	Defaults compat.Limits
+	Now      func() time.Time // the clock for date rules; nil: time.Now
 }
 
 // Load builds a catalog from the schema repository at the root of fsys.
@@ -65,7 +69,7 @@ func Load(ctx context.Context, fsys fs.FS, opts Options) (*Catalog, error) {
 			repoYAML = data
 		}
 	}
-	limits, err := RepoLimits(repoYAML, opts.Limits)
+	limits, err := repoLimits(repoYAML, opts.Limits, opts.Defaults)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +133,7 @@ func loadFiles(ctx context.Context, files map[string][]byte, opts Options, prev 
 		return nil, l.invalid()
 	}
 	l.readServices()
-	limits := opts.Limits.Over(l.repoLimits).WithDefaults()
+	limits := opts.Limits.Over(l.repoLimits).Over(opts.Defaults).WithDefaults()
 	l.c.limits = limits
 	// A tree read elsewhere (a request, a Git tree updated from an earlier
 	// one) was not checked with these limits as it was read. A tree the

@@ -37,7 +37,7 @@ func (c *comparison) againstGit(ctx context.Context, repo *gitsync.Repo) error {
 	// The base is read with its own registry.yaml's limits, under the
 	// command line's.
 	treeOpts := gitsync.TreeOptions{Root: c.rep.repoPath, Want: catalog.IsRepositoryFile,
-		LimitsFile: catalog.RepoFile, LimitsOf: catalog.LimitsOf(c.opts.Catalog.Limits),
+		LimitsFile: catalog.RepoFile, LimitsOf: c.opts.Catalog.LimitsOf(),
 		// Files the working tree has unchanged are not read again: the
 		// base shares their bytes, which also makes comparing them instant.
 		Known: c.w.Files()}

@@ -16,7 +16,7 @@ type LimitFlags struct {
 	MaxTotalSize   compat.Size   `help:"Largest total of the .proto files (same units); default: limits.max_total_size in registry.yaml, or 256MiB." placeholder:"SIZE"`
 	MaxDepth       int           `help:"Deepest directory nesting under the schema root; default: limits.max_depth in registry.yaml, or 32." placeholder:"N"`
 	MaxNesting     int           `help:"Deepest bracket nesting in one .proto file; default: limits.max_nesting in registry.yaml, or 64." placeholder:"N"`
-	CompileTimeout time.Duration `help:"Longest compilation of the tree; default: limits.compile_timeout in registry.yaml, or 60s." placeholder:"DURATION"`
+	CompileTimeout time.Duration `help:"Longest compilation of the tree; default: limits.compile_timeout in registry.yaml, or 60s (registry lint: 10m)." placeholder:"DURATION"`
 }
 
 // limits returns the limits set on the command line (zero fields: unset).
