@@ -44,13 +44,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/backbone-registry/backbone/bench/internal/measure"
 )
 
 func main() {
@@ -140,8 +140,8 @@ func main() {
 		}
 		r, err := t.run(repo, timeV)
 		check(err)
-		t.summary = summarize(t != tools[1], r.stdout)
-		fmt.Printf("warm-up: %s: %s, %s, %s\n", t.name, t.summary, r.wall.Round(time.Millisecond), mb(r.rssKB))
+		t.summary = summarize(t != tools[1], r.Stdout)
+		fmt.Printf("warm-up: %s: %s, %s, %s\n", t.name, t.summary, r.Wall.Round(time.Millisecond), measure.MB(r.RSSKB))
 	}
 	for round := range *rounds {
 		for k := range tools {
@@ -150,9 +150,9 @@ func main() {
 			check(err)
 			t.results = append(t.results, r)
 			if t.summary == "" {
-				t.summary = summarize(t != tools[1], r.stdout)
+				t.summary = summarize(t != tools[1], r.Stdout)
 			}
-			fmt.Printf("round %d: %s: %s, %s\n", round+1, t.name, r.wall.Round(time.Millisecond), mb(r.rssKB))
+			fmt.Printf("round %d: %s: %s, %s\n", round+1, t.name, r.Wall.Round(time.Millisecond), measure.MB(r.RSSKB))
 		}
 	}
 	fmt.Printf("\nmachine: %s/%s, %d CPUs; load average before %s, after %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadBefore, loadavg())
@@ -160,14 +160,14 @@ func main() {
 	for _, t := range tools {
 		var walls, rss []string
 		for _, r := range t.results {
-			walls = append(walls, r.wall.Round(10*time.Millisecond).String())
-			rss = append(rss, mb(r.rssKB))
+			walls = append(walls, r.Wall.Round(10*time.Millisecond).String())
+			rss = append(rss, measure.MB(r.RSSKB))
 		}
 		w, m := t.medians()
-		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, w.Round(10*time.Millisecond), strings.Join(walls, ", "), mb(m), strings.Join(rss, ", "))
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, w.Round(10*time.Millisecond), strings.Join(walls, ", "), measure.MB(m), strings.Join(rss, ", "))
 	}
 	if len(tools) > 2 {
-		same := bytes.Equal(tools[0].results[0].stdout, tools[2].results[0].stdout)
+		same := bytes.Equal(tools[0].results[0].Stdout, tools[2].results[0].Stdout)
 		fmt.Printf("\nbaseline build's report identical to this build's: %v\n", same)
 		w2, m2 := tools[2].medians()
 		w1, m1 := tools[1].medians()
@@ -179,7 +179,7 @@ func main() {
 	var per []string
 	for i := range tools[0].results {
 		a, b := tools[0].results[i], tools[1].results[i]
-		per = append(per, fmt.Sprintf("%.2f×/%.2f×", a.wall.Seconds()/b.wall.Seconds(), float64(a.rssKB)/float64(b.rssKB)))
+		per = append(per, fmt.Sprintf("%.2f×/%.2f×", a.Wall.Seconds()/b.Wall.Seconds(), float64(a.RSSKB)/float64(b.RSSKB)))
 	}
 	fmt.Printf("per round (time/RSS): %s\n", strings.Join(per, ", "))
 }
@@ -213,51 +213,11 @@ type tool struct {
 	results    []result
 }
 
-type result struct {
-	wall   time.Duration
-	rssKB  int64
-	stdout []byte
-}
+type result = measure.Result
 
-var maxRSS = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
-
-// run runs the tool in dir, under /usr/bin/time -v when timeV is set, and
-// wants its exit status for "breaking changes found".
+// run runs the tool in dir, under /usr/bin/time -v when timeV is set.
 func (t *tool) run(dir, timeV string) (result, error) {
-	name, args := t.path, t.args
-	if timeV != "" {
-		name, args = timeV, append([]string{"-v", t.path}, t.args...)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BUF_CACHE_DIR="+filepath.Join(dir, "..", "bufcache"), "NO_COLOR=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{wall: time.Since(start), stdout: stdout.Bytes()}
-	exit := 0
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		exit = ee.ExitCode()
-	default:
-		return r, err
-	}
-	if exit != t.wantExit {
-		return r, fmt.Errorf("%s: exit status %d, want %d (breaking changes found)\n%s%s", t.name, exit, t.wantExit, tail(stdout.String()), tail(stderr.String()))
-	}
-	if timeV != "" {
-		m := maxRSS.FindSubmatch(stderr.Bytes())
-		if m == nil {
-			return r, fmt.Errorf("%s: no maximum RSS in /usr/bin/time output:\n%s", t.name, tail(stderr.String()))
-		}
-		r.rssKB, _ = strconv.ParseInt(string(m[1]), 10, 64)
-	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rssKB = ru.Maxrss // kilobytes on Linux
-	}
-	return r, nil
+	return measure.Run(t.name, t.path, t.args, t.wantExit, dir, timeV)
 }
 
 // medians returns the median wall time and the median peak RSS.
@@ -265,8 +225,8 @@ func (t *tool) medians() (time.Duration, int64) {
 	var walls []time.Duration
 	var rss []int64
 	for _, r := range t.results {
-		walls = append(walls, r.wall)
-		rss = append(rss, r.rssKB)
+		walls = append(walls, r.Wall)
+		rss = append(rss, r.RSSKB)
 	}
 	slices.Sort(walls)
 	slices.Sort(rss)
@@ -301,15 +261,6 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-
-func tail(s string) string {
-	if len(s) > 3000 {
-		return "…" + s[len(s)-3000:]
-	}
-	return s
-}
-
-func mb(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
 
 func loadavg() string {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -46,12 +46,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/backbone-registry/backbone/bench/internal/measure"
 )
 
 func main() {
@@ -112,7 +112,7 @@ func main() {
 	for i := range tools {
 		r, err := tools[i].run(repo, timeV)
 		check(err)
-		tools[i].summary = summarize(i == 0, r.stdout)
+		tools[i].summary = summarize(i == 0, r.Stdout)
 	}
 	for run := range *runs {
 		for k := range tools {
@@ -130,14 +130,14 @@ func main() {
 		best[i] = t.best()
 		var walls, rsss []string
 		for _, r := range t.results {
-			walls = append(walls, r.wall.Round(time.Millisecond).String())
-			rsss = append(rsss, mb(r.rssKB))
+			walls = append(walls, r.Wall.Round(time.Millisecond).String())
+			rsss = append(rsss, measure.MB(r.RSSKB))
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, best[i].wall.Round(time.Millisecond), strings.Join(walls, ", "), mb(best[i].rssKB), strings.Join(rsss, ", "))
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", t.name, t.summary, best[i].Wall.Round(time.Millisecond), strings.Join(walls, ", "), measure.MB(best[i].RSSKB), strings.Join(rsss, ", "))
 	}
 	for i := 1; i < len(tools); i++ {
 		fmt.Printf("\nregistry / %s: time %.2f×, peak RSS %.2f×", tools[i].name,
-			best[0].wall.Seconds()/best[i].wall.Seconds(), float64(best[0].rssKB)/float64(best[i].rssKB))
+			best[0].Wall.Seconds()/best[i].Wall.Seconds(), float64(best[0].RSSKB)/float64(best[i].RSSKB))
 	}
 	fmt.Println()
 }
@@ -152,58 +152,18 @@ type tool struct {
 	results    []result
 }
 
-type result struct {
-	wall   time.Duration
-	rssKB  int64
-	stdout []byte
-}
+type result = measure.Result
 
-var maxRSS = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
-
-// run runs the tool in dir, under /usr/bin/time -v when timeV is set, and
-// wants its exit status for "breaking changes found".
+// run runs the tool in dir, under /usr/bin/time -v when timeV is set.
 func (t tool) run(dir, timeV string) (result, error) {
-	name, args := t.path, t.args
-	if timeV != "" {
-		name, args = timeV, append([]string{"-v", t.path}, t.args...)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BUF_CACHE_DIR="+filepath.Join(dir, "..", "bufcache"), "NO_COLOR=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{wall: time.Since(start), stdout: stdout.Bytes()}
-	exit := 0
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		exit = ee.ExitCode()
-	default:
-		return r, err
-	}
-	if exit != t.wantExit {
-		return r, fmt.Errorf("%s: exit status %d, want %d (breaking changes found)\n%s%s", t.name, exit, t.wantExit, tail(stdout.String()), tail(stderr.String()))
-	}
-	if timeV != "" {
-		m := maxRSS.FindSubmatch(stderr.Bytes())
-		if m == nil {
-			return r, fmt.Errorf("%s: no maximum RSS in /usr/bin/time output:\n%s", t.name, tail(stderr.String()))
-		}
-		r.rssKB, _ = strconv.ParseInt(string(m[1]), 10, 64)
-	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rssKB = ru.Maxrss // kilobytes on Linux
-	}
-	return r, nil
+	return measure.Run(t.name, t.path, t.args, t.wantExit, dir, timeV)
 }
 
 func (t tool) best() result {
 	b := t.results[0]
 	for _, r := range t.results[1:] {
-		b.wall = min(b.wall, r.wall)
-		b.rssKB = min(b.rssKB, r.rssKB)
+		b.Wall = min(b.Wall, r.Wall)
+		b.RSSKB = min(b.RSSKB, r.RSSKB)
 	}
 	return b
 }
@@ -233,15 +193,6 @@ func summarize(registry bool, stdout []byte) string {
 	}
 	return strconv.Itoa(n)
 }
-
-func tail(s string) string {
-	if len(s) > 2000 {
-		return "…" + s[len(s)-2000:]
-	}
-	return s
-}
-
-func mb(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
 
 func loadavg() string {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -1,0 +1,77 @@
+// Package measure runs a command-line tool once and measures it: wall time
+// and peak resident memory, for the benchmarks that compare registry lint
+// with buf breaking (bench/lint, bench/googleapis).
+package measure
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Result is one run of a tool.
+type Result struct {
+	Wall   time.Duration
+	RSSKB  int64 // peak resident set size, kilobytes
+	Stdout []byte
+}
+
+var maxRSS = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
+
+// Run runs path with args in dir, under /usr/bin/time -v when timeV names
+// it (otherwise the peak RSS comes from the child's rusage), and wants exit
+// status wantExit ("breaking changes found"); name labels errors. buf's
+// cache is kept beside dir, so every round starts from the same one.
+func Run(name, path string, args []string, wantExit int, dir, timeV string) (Result, error) {
+	if timeV != "" {
+		path, args = timeV, append([]string{"-v", path}, args...)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "BUF_CACHE_DIR="+filepath.Join(dir, "..", "bufcache"), "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := Result{Wall: time.Since(start), Stdout: stdout.Bytes()}
+	exit := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		exit = ee.ExitCode()
+	default:
+		return r, err
+	}
+	if exit != wantExit {
+		return r, fmt.Errorf("%s: exit status %d, want %d (breaking changes found)\n%s%s", name, exit, wantExit, Tail(stdout.String()), Tail(stderr.String()))
+	}
+	if timeV != "" {
+		m := maxRSS.FindSubmatch(stderr.Bytes())
+		if m == nil {
+			return r, fmt.Errorf("%s: no maximum RSS in /usr/bin/time output:\n%s", name, Tail(stderr.String()))
+		}
+		r.RSSKB, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.RSSKB = ru.Maxrss // kilobytes on Linux
+	}
+	return r, nil
+}
+
+// Tail is the end of a long output, for an error message.
+func Tail(s string) string {
+	if len(s) > 3000 {
+		return "…" + s[len(s)-3000:]
+	}
+	return s
+}
+
+// MB formats kilobytes as megabytes.
+func MB(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
