@@ -3,11 +3,9 @@ package catalog_test
 import (
 	"context"
 	"crypto/rand"
-	"github.com/backbone-registry/backbone/internal/testdb"
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/backbone-registry/backbone/internal/testdb"
 
 	"github.com/jackc/pgx/v5"
 
@@ -109,98 +109,6 @@ func openPostgres(t *testing.T, name, u string) *postgres.Store {
 		t.Fatalf("open %s: %v", name, err)
 	}
 	return s
-}
-
-// dbProxy stands between a store and PostgreSQL. Cut, it drops every open
-// connection and refuses new ones, as a database that went away does.
-type dbProxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]bool
-}
-
-func newDBProxy(t *testing.T, target string) *dbProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.forward(c)
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); p.set(true) })
-	return p
-}
-
-// track remembers c, or closes it if the proxy is down.
-func (p *dbProxy) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
-		c.Close()
-		return false
-	}
-	p.conns[c] = true
-	return true
-}
-
-func (p *dbProxy) forward(client net.Conn) {
-	if !p.track(client) {
-		return
-	}
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		client.Close()
-		return
-	}
-	if !p.track(server) {
-		client.Close()
-		return
-	}
-	go func() {
-		_, _ = io.Copy(server, client)
-		server.Close()
-	}()
-	_, _ = io.Copy(client, server)
-	client.Close()
-	p.mu.Lock()
-	delete(p.conns, client)
-	delete(p.conns, server)
-	p.mu.Unlock()
-}
-
-// set cuts the proxy (down) or restores it.
-func (p *dbProxy) set(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for c := range p.conns {
-			c.Close()
-		}
-		clear(p.conns)
-	}
-}
-
-// via returns u reaching the database through the proxy, with an
-// application_name to find its connections by.
-func (p *dbProxy) via(u *url.URL, appName string) string {
-	v := *u
-	v.Host = p.ln.Addr().String()
-	q := v.Query()
-	q.Set("application_name", appName)
-	v.RawQuery = q.Encode()
-	return v.String()
 }
 
 // replica is one registry process, in process: a Syncer over its own store
@@ -374,8 +282,8 @@ func lockTree(t *testing.T, direct *url.URL, schema string) (release func()) {
 func TestSyncDatabaseOutage(t *testing.T) {
 	t.Parallel()
 	direct, schema := newSchema(t)
-	proxy := newDBProxy(t, direct.Host)
-	store := openPostgres(t, "replica", proxy.via(direct, schema))
+	proxy := testdb.NewProxy(t, direct.Host)
+	store := openPostgres(t, "replica", proxy.Via(direct, schema))
 	check := openPostgres(t, "check", direct.String()) // the test's own view, around the proxy
 	t.Cleanup(func() { check.Close() })
 
@@ -402,7 +310,7 @@ func TestSyncDatabaseOutage(t *testing.T) {
 	waitUntil(t, "waiting on the lock in the middle of the sync transaction", func() bool {
 		return pgCount(t, direct.String(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, schema) > 0
 	}, nil)
-	proxy.set(true)
+	proxy.Cut(true)
 	release()
 
 	// It backs off: with a 100ms poll, retrying at each poll would fail
@@ -431,7 +339,7 @@ func TestSyncDatabaseOutage(t *testing.T) {
 		t.Errorf("the interrupted transaction left schemas behind: %v, want %v", got, before)
 	}
 
-	proxy.set(false)
+	proxy.Cut(false)
 	r.syncer.Trigger()
 	r.serves("acme.retail.orders.events", 3, c4)
 	r.serves("acme.retail.stock.events", 2, c3)

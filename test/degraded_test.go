@@ -1,98 +1,15 @@
 package test
 
 import (
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/backbone-registry/backbone/internal/gitfixture"
+	"github.com/backbone-registry/backbone/internal/testdb"
 )
-
-// cutProxy forwards TCP connections to target. Cut, it drops every open
-// connection and refuses new ones, as a database that went away does.
-type cutProxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]bool
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.forward(c)
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); p.set(true) })
-	return p
-}
-
-// keep remembers c, or closes it if the proxy is cut.
-func (p *cutProxy) keep(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
-		c.Close()
-		return false
-	}
-	p.conns[c] = true
-	return true
-}
-
-func (p *cutProxy) forward(client net.Conn) {
-	if !p.keep(client) {
-		return
-	}
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		client.Close()
-		return
-	}
-	if !p.keep(server) {
-		client.Close()
-		return
-	}
-	go func() {
-		_, _ = io.Copy(server, client)
-		server.Close()
-	}()
-	_, _ = io.Copy(client, server)
-	client.Close()
-	p.mu.Lock()
-	delete(p.conns, client)
-	delete(p.conns, server)
-	p.mu.Unlock()
-}
-
-// set cuts the proxy (down) or restores it.
-func (p *cutProxy) set(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for c := range p.conns {
-			c.Close()
-		}
-		clear(p.conns)
-	}
-}
 
 // readiness is GET /readyz.
 type readiness struct {
@@ -127,9 +44,9 @@ func TestDegradedDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCutProxy(t, db.Host)
+	proxy := testdb.NewProxy(t, db.Host)
 	viaProxy := *db
-	viaProxy.Host = proxy.ln.Addr().String()
+	viaProxy.Host = proxy.Addr()
 
 	repo := gitfixture.New(t)
 	c1 := repo.Commit("initial", gitfixture.BaseFiles())
@@ -141,7 +58,7 @@ func TestDegradedDatabase(t *testing.T) {
 		t.Fatalf("/readyz before the outage: %d %+v, want 200 with nothing degraded", code, r)
 	}
 
-	proxy.set(true)
+	proxy.Cut(true)
 	var line string
 	p.eventually("saying the database is degraded", func() bool {
 		_, r := p.readiness()
@@ -169,7 +86,7 @@ func TestDegradedDatabase(t *testing.T) {
 	}
 	stillServes(t, p, p.versions("acme.retail.orders.events"))
 
-	proxy.set(false)
+	proxy.Cut(false)
 	var last readiness
 	t.Cleanup(func() {
 		if t.Failed() {
