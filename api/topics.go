@@ -95,7 +95,7 @@ func (h *handlers) registerTopics(api huma.API) {
 	}, h.getTopic)
 }
 
-func (h *handlers) listTopics(_ context.Context, in *ListTopicsInput) (*ListTopicsOutput, error) {
+func (h *handlers) listTopics(ctx context.Context, in *ListTopicsInput) (*ListTopicsOutput, error) {
 	c, err := h.catalog()
 	if err != nil {
 		return nil, err
@@ -106,7 +106,11 @@ func (h *handlers) listTopics(_ context.Context, in *ListTopicsInput) (*ListTopi
 	out := &ListTopicsOutput{}
 	out.Body.Topics = make([]TopicSummary, len(topics))
 	for i, t := range topics {
-		out.Body.Topics[i] = summarize(t)
+		served, err := c.ServedTopic(ctx, t) // a stuck topic lists its last good version's key and values
+		if err != nil {
+			return nil, h.problem(err)
+		}
+		out.Body.Topics[i] = summarize(served)
 	}
 	out.Body.Count = len(topics)
 	return out, nil

@@ -53,6 +53,22 @@ func (c *Catalog) Served(ctx context.Context, t *registry.Topic) (ServedTopic, e
 	return out, nil
 }
 
+// ServedTopic is t as the registry serves it, for lists: t itself unless
+// it is stuck on a rejected commit, then t with the key and values of its
+// last good version (compiled once per version, as for Served). The
+// documentation is left out, which makes it cheap for every other topic.
+func (c *Catalog) ServedTopic(ctx context.Context, t *registry.Topic) (*registry.Topic, error) {
+	h := c.History()
+	if h == nil {
+		return t, nil
+	}
+	if _, ok := h.OpenRejection(t.Name); !ok {
+		return t, nil
+	}
+	s, err := c.Served(ctx, t)
+	return s.Topic, err
+}
+
 // servedDocs caches the documentation of the versions stuck topics serve.
 // Versions never change, so histories share it.
 type servedDocs struct {
