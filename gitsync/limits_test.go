@@ -15,7 +15,7 @@ import (
 func (f *fixture) commitSymlink(name, target string) string {
 	f.t.Helper()
 	if err := os.Symlink(target, filepath.Join(f.dir, filepath.FromSlash(name))); err != nil {
-		f.t.Skipf("symlinks unsupported here: %v", err)
+		f.t.Fatalf("symlink: %v", err)
 	}
 	wt, err := f.repo.Worktree()
 	if err != nil {

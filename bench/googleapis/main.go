@@ -38,7 +38,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -110,11 +109,11 @@ func main() {
 		return
 	}
 
-	bufPath, err := findBuf(*bufFlag)
+	bufPath, err := measure.FindBuf(*bufFlag)
 	check(err)
 	bin := *registryFlag
 	if bin == "" {
-		root, err := moduleRoot()
+		root, err := measure.ModuleRoot("go run ./bench/googleapis")
 		check(err)
 		bin = filepath.Join(dir, "bin", "registry")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/registry")
@@ -268,40 +267,6 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(strings.Fields(string(b))[:3], " ")
-}
-
-func findBuf(flagged string) (string, error) {
-	if flagged != "" {
-		return flagged, nil
-	}
-	if p, err := exec.LookPath("buf"); err == nil {
-		return p, nil
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, gp := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			if p := filepath.Join(gp, "bin", "buf"); fileExists(p) {
-				return p, nil
-			}
-		}
-	}
-	return "", errors.New("buf not found; install it with: go install github.com/bufbuild/buf/cmd/buf@v1.75.0")
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run from the Backbone module (go run ./bench/googleapis)")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func git(dir string, args ...string) error {

@@ -67,7 +67,7 @@ func main() {
 		check(fmt.Errorf("-files must be 1 to %d", len(kinds)))
 	}
 
-	bufPath, err := findBuf(*bufFlag)
+	bufPath, err := measure.FindBuf(*bufFlag)
 	check(err)
 	if _, err := exec.LookPath("git"); err != nil {
 		check(errors.New("git is needed (the repository is built with it, and buf reads .git inputs with it)"))
@@ -80,7 +80,7 @@ func main() {
 	if !*keep {
 		defer os.RemoveAll(dir)
 	}
-	root, err := moduleRoot()
+	root, err := measure.ModuleRoot("go run ./bench/lint")
 	check(err)
 	bin := filepath.Join(dir, "bin", "registry")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/registry")
@@ -201,40 +201,6 @@ func loadavg() string {
 	}
 	f := strings.Fields(string(b))
 	return "load average " + strings.Join(f[:3], " ")
-}
-
-func findBuf(flagged string) (string, error) {
-	if flagged != "" {
-		return flagged, nil
-	}
-	if p, err := exec.LookPath("buf"); err == nil {
-		return p, nil
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, gp := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			if p := filepath.Join(gp, "bin", "buf"); fileExists(p) {
-				return p, nil
-			}
-		}
-	}
-	return "", errors.New("buf not found; install it with: go install github.com/bufbuild/buf/cmd/buf@v1.75.0")
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run from the Backbone module (go run ./bench/lint)")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func check(err error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -75,3 +76,38 @@ func Tail(s string) string {
 
 // MB formats kilobytes as megabytes.
 func MB(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
+
+// FindBuf returns the buf binary: flagged if set, else buf on $PATH, else
+// $(go env GOPATH)/bin/buf.
+func FindBuf(flagged string) (string, error) {
+	if flagged != "" {
+		return flagged, nil
+	}
+	if p, err := exec.LookPath("buf"); err == nil {
+		return p, nil
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		for _, gp := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			p := filepath.Join(gp, "bin", "buf")
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		}
+	}
+	return "", errors.New("buf not found; install it with: go install github.com/bufbuild/buf/cmd/buf@v1.75.0")
+}
+
+// ModuleRoot returns the directory of the Backbone module, where the
+// benchmark builds registry from; cmd is how to run the benchmark, for the
+// error when it runs elsewhere.
+func ModuleRoot(cmd string) (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run from the Backbone module (%s)", cmd)
+	}
+	return filepath.Dir(gomod), nil
+}
