@@ -37,7 +37,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -139,7 +138,7 @@ func main() {
 		}
 		r, err := t.run(repo, timeV)
 		check(err)
-		t.summary = summarize(t != tools[1], r.Stdout)
+		t.summary = measure.Findings(t != tools[1], r.Stdout)
 		fmt.Printf("warm-up: %s: %s, %s, %s\n", t.name, t.summary, r.Wall.Round(time.Millisecond), measure.MB(r.RSSKB))
 	}
 	for round := range *rounds {
@@ -149,7 +148,7 @@ func main() {
 			check(err)
 			t.results = append(t.results, r)
 			if t.summary == "" {
-				t.summary = summarize(t != tools[1], r.Stdout)
+				t.summary = measure.Findings(t != tools[1], r.Stdout)
 			}
 			fmt.Printf("round %d: %s: %s, %s\n", round+1, t.name, r.Wall.Round(time.Millisecond), measure.MB(r.RSSKB))
 		}
@@ -234,31 +233,6 @@ func (t *tool) medians() (time.Duration, int64) {
 		return walls[n/2], rss[n/2]
 	}
 	return (walls[n/2-1] + walls[n/2]) / 2, (rss[n/2-1] + rss[n/2]) / 2
-}
-
-// summarize counts findings: registry's JSON report, or buf's JSON lines.
-func summarize(registry bool, stdout []byte) string {
-	if registry {
-		var r struct {
-			Summary struct {
-				Errors         int `json:"errors"`
-				TopicsChanged  int `json:"topics_changed"`
-				TopicsBreaking int `json:"topics_breaking"`
-			} `json:"summary"`
-		}
-		if err := json.Unmarshal(stdout, &r); err != nil {
-			return "?"
-		}
-		return fmt.Sprintf("%d errors (%d topics changed, %d breaking)", r.Summary.Errors, r.Summary.TopicsChanged, r.Summary.TopicsBreaking)
-	}
-	return strconv.Itoa(bytes.Count(stdout, []byte("\n{")) + boolInt(bytes.HasPrefix(stdout, []byte("{"))))
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func loadavg() string {

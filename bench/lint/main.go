@@ -37,9 +37,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,7 +44,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -112,7 +108,7 @@ func main() {
 	for i := range tools {
 		r, err := tools[i].run(repo, timeV)
 		check(err)
-		tools[i].summary = summarize(i == 0, r.Stdout)
+		tools[i].summary = measure.Findings(i == 0, r.Stdout)
 	}
 	for run := range *runs {
 		for k := range tools {
@@ -166,32 +162,6 @@ func (t tool) best() result {
 		b.RSSKB = min(b.RSSKB, r.RSSKB)
 	}
 	return b
-}
-
-// summarize counts findings: registry's JSON report, or buf's JSON lines.
-func summarize(registry bool, stdout []byte) string {
-	if registry {
-		var r struct {
-			Summary struct {
-				Errors         int `json:"errors"`
-				TopicsChanged  int `json:"topics_changed"`
-				TopicsBreaking int `json:"topics_breaking"`
-			} `json:"summary"`
-		}
-		if err := json.Unmarshal(stdout, &r); err != nil {
-			return "?"
-		}
-		return fmt.Sprintf("%d (%d topics changed, %d breaking)", r.Summary.Errors, r.Summary.TopicsChanged, r.Summary.TopicsBreaking)
-	}
-	n := 0
-	sc := bufio.NewScanner(bytes.NewReader(stdout))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "{") {
-			n++
-		}
-	}
-	return strconv.Itoa(n)
 }
 
 func loadavg() string {

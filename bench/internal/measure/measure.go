@@ -5,6 +5,7 @@ package measure
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -110,4 +111,30 @@ func ModuleRoot(cmd string) (string, error) {
 		return "", fmt.Errorf("run from the Backbone module (%s)", cmd)
 	}
 	return filepath.Dir(gomod), nil
+}
+
+// Findings counts the findings of one run: registry lint's JSON report
+// (errors, topics changed and breaking), or buf's JSON lines (one per
+// finding).
+func Findings(registry bool, stdout []byte) string {
+	if registry {
+		var r struct {
+			Summary struct {
+				Errors         int `json:"errors"`
+				TopicsChanged  int `json:"topics_changed"`
+				TopicsBreaking int `json:"topics_breaking"`
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal(stdout, &r); err != nil {
+			return "?"
+		}
+		return fmt.Sprintf("%d errors (%d topics changed, %d breaking)", r.Summary.Errors, r.Summary.TopicsChanged, r.Summary.TopicsBreaking)
+	}
+	n := 0
+	for line := range bytes.Lines(stdout) {
+		if bytes.HasPrefix(line, []byte("{")) {
+			n++
+		}
+	}
+	return strconv.Itoa(n)
 }
